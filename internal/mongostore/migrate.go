@@ -1,0 +1,68 @@
+package mongostore
+
+import (
+	"context"
+	"fmt"
+
+	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/mongo"
+	"go.mongodb.org/mongo-driver/mongo/options"
+)
+
+// migration is one versioned schema step. Steps are idempotent (creating an index that
+// exists is a no-op), so two instances starting at once cannot harm each other.
+type migration struct {
+	version int
+	name    string
+	indexes map[string][]mongo.IndexModel
+}
+
+func idx(keys bson.D, unique bool, name string) mongo.IndexModel {
+	o := options.Index().SetName(name)
+	if unique {
+		o.SetUnique(true)
+	}
+	return mongo.IndexModel{Keys: keys, Options: o}
+}
+
+// migrations lists every schema step in order; append, never edit a released one.
+var migrations = []migration{
+	{1, "accounts and programs", map[string][]mongo.IndexModel{
+		"users":       {idx(bson.D{{Key: "email", Value: 1}}, true, "email_unique")},
+		"sessions":    {idx(bson.D{{Key: "userId", Value: 1}}, false, "user"), idx(bson.D{{Key: "expiresAt", Value: 1}}, false, "expires")},
+		"programs":    {idx(bson.D{{Key: "slug", Value: 1}}, true, "slug_unique")},
+		"cohorts":     {idx(bson.D{{Key: "programId", Value: 1}, {Key: "nameKey", Value: 1}}, true, "program_name_unique")},
+		"enrollments": {idx(bson.D{{Key: "programId", Value: 1}, {Key: "studentId", Value: 1}}, true, "program_student_unique"), idx(bson.D{{Key: "studentId", Value: 1}}, false, "student"), idx(bson.D{{Key: "importId", Value: 1}}, false, "import")},
+		"audit":       {idx(bson.D{{Key: "subject", Value: 1}, {Key: "at", Value: -1}}, false, "subject_at"), idx(bson.D{{Key: "actorId", Value: 1}, {Key: "at", Value: -1}}, false, "actor_at")},
+	}},
+}
+
+// SchemaVersion is the version Migrate brings a database to.
+func SchemaVersion() int { return migrations[len(migrations)-1].version }
+
+// Migrate applies the schema steps newer than the database's recorded version.
+func (s *Store) Migrate(ctx context.Context) error {
+	meta := s.db.Collection("meta")
+	var doc struct {
+		Version int `bson:"version"`
+	}
+	err := meta.FindOne(ctx, bson.M{"_id": "schema"}).Decode(&doc)
+	if err != nil && err != mongo.ErrNoDocuments {
+		return fmt.Errorf("mongostore: reading schema version: %w", err)
+	}
+	for _, m := range migrations {
+		if m.version <= doc.Version {
+			continue
+		}
+		for coll, models := range m.indexes {
+			if _, err := s.db.Collection(coll).Indexes().CreateMany(ctx, models); err != nil {
+				return fmt.Errorf("mongostore: migration %d (%s) on %s: %w", m.version, m.name, coll, err)
+			}
+		}
+		if _, err := meta.UpdateOne(ctx, bson.M{"_id": "schema"}, bson.M{"$max": bson.M{"version": m.version}}, options.Update().SetUpsert(true)); err != nil {
+			return fmt.Errorf("mongostore: recording migration %d: %w", m.version, err)
+		}
+		s.log.Info("schema migrated", "version", m.version, "name", m.name)
+	}
+	return nil
+}
