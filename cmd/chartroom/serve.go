@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/chartroom-him/chartroom/frontend"
+	"github.com/chartroom-him/chartroom/internal/accounts"
+	"github.com/chartroom-him/chartroom/internal/audit"
+	"github.com/chartroom-him/chartroom/internal/config"
+	"github.com/chartroom-him/chartroom/internal/demo"
+	"github.com/chartroom-him/chartroom/internal/httpapi"
+	"github.com/chartroom-him/chartroom/internal/mongostore"
+	"github.com/chartroom-him/chartroom/internal/programs"
+	"github.com/chartroom-him/chartroom/seed"
+)
+
+// services is the wired application: the store and the domain services over it.
+type services struct {
+	store    *mongostore.Store
+	audit    *audit.Log
+	accounts *accounts.Service
+	programs *programs.Service
+}
+
+func openServices(ctx context.Context, cfg *config.Config, log *slog.Logger) (*services, error) {
+	st, err := mongostore.Open(ctx, mongostore.Options{URI: cfg.MongoURI, DataDir: cfg.DataDir, DB: cfg.DB, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	auditLog := audit.NewLog(st, nil)
+	acc := accounts.NewService(st, auditLog, accounts.Options{SessionIdle: cfg.SessionIdle, SessionAbsolute: cfg.SessionAbsolute})
+	return &services{
+		store:    st,
+		audit:    auditLog,
+		accounts: acc,
+		programs: programs.NewService(st, acc, auditLog, nil),
+	}, nil
+}
+
+func (s *services) close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = s.store.Close(ctx)
+}
+
+func newLogger(env Env, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: l}))
+}
+
+// parseConfig parses the shared server flags for a subcommand.
+func parseConfig(name string, args []string, env Env, extra func(*flag.FlagSet)) (*config.Config, *flag.FlagSet, error) {
+	fs := flag.NewFlagSet("chartroom "+name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	cfg := config.Bind(fs, env.Getenv)
+	if extra != nil {
+		extra(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, nil, flag.ErrHelp
+		}
+		return nil, nil, errUsage
+	}
+	if err := cfg.Finish(); err != nil {
+		fmt.Fprintln(env.Stderr, "chartroom: configuration:", err)
+		return nil, nil, errUsage
+	}
+	return cfg, fs, nil
+}
+
+func cmdServe(ctx context.Context, args []string, env Env) error {
+	cfg, _, err := parseConfig("serve", args, env, nil)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	log := newLogger(env, cfg.LogLevel)
+	svc, err := openServices(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer svc.close()
+	if svc.store.Embedded {
+		log.Info("embedded store started", "dir", cfg.DataDir+"/db")
+	}
+	if cfg.Demo {
+		if err := loadDemoIfEmpty(ctx, svc, log); err != nil {
+			return fmt.Errorf("loading demo data: %w", err)
+		}
+	}
+
+	srv := httpapi.New(httpapi.Deps{
+		Accounts: svc.accounts, Programs: svc.programs, Audit: svc.audit,
+		Ready: svc.store.Ping, UI: frontend.FS(), Logger: log,
+		SecureCookies: cfg.SecureCookies(), BodyLimit: cfg.BodyLimit, Version: versionString(),
+	})
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	sweepCtx, stopSweep := context.WithCancel(ctx)
+	defer stopSweep()
+	go svc.accounts.RunSweeper(sweepCtx, 5*time.Minute, func(err error) { log.Warn("session sweep failed", "err", err) })
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.App().Listener(ln) }()
+	log.Info("chartroom listening", "url", "http://"+ln.Addr().String(), "version", versionString())
+	fmt.Fprintf(env.Stdout, "Chartroom is running at http://%s\n", ln.Addr())
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining requests")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("shutdown", "err", err)
+	}
+	stopSweep()
+	log.Info("stopped")
+	return nil
+}
+
+// loadDemoIfEmpty loads the demo data when the store has no users yet.
+func loadDemoIfEmpty(ctx context.Context, svc *services, log *slog.Logger) error {
+	users, _, err := svc.accounts.List(ctx, accounts.UserFilter{Limit: 1})
+	if err != nil {
+		return err
+	}
+	if len(users) > 0 {
+		log.Info("demo data skipped: the store already has users")
+		return nil
+	}
+	sum, err := demo.Load(ctx, seed.FS, svc.accounts, svc.programs)
+	if err != nil {
+		return err
+	}
+	log.Info("demo data loaded", "summary", sum.String())
+	return nil
+}
+
+func cmdSeed(ctx context.Context, args []string, env Env) error {
+	cfg, _, err := parseConfig("seed", args, env, nil)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	log := newLogger(env, "warn")
+	svc, err := openServices(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer svc.close()
+	sum, err := demo.Load(ctx, seed.FS, svc.accounts, svc.programs)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "seed: %s\n", sum)
+	return nil
+}
