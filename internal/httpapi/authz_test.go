@@ -1,0 +1,102 @@
+package httpapi_test
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+)
+
+var personas = []string{"anonymous", "student", "instructor", "coordinator", "admin", "othercoord"}
+
+// allow lists, for every route, the personas that get past authorization. "othercoord"
+// coordinates a different program. A persona not listed must get 401, 403 or 404.
+// Every route the app registers needs a row: the test fails on a route without one.
+var allow = map[string][]string{
+	"GET /healthz": personas,
+	"GET /readyz":  personas,
+	"GET /*":       personas, // the web UI
+	"ALL /api/*":   {},       // unknown API paths are 404 for everyone
+
+	"POST /api/v1/auth/login":   personas,
+	"POST /api/v1/auth/token":   personas,
+	"POST /api/v1/auth/logout":  {"student", "instructor", "coordinator", "admin", "othercoord"},
+	"DELETE /api/v1/auth/token": {"student", "instructor", "coordinator", "admin", "othercoord"},
+	"GET /api/v1/me":            {"student", "instructor", "coordinator", "admin", "othercoord"},
+	"POST /api/v1/me/password":  {"student", "instructor", "coordinator", "admin", "othercoord"},
+
+	"GET /api/v1/users":  {"coordinator", "admin", "othercoord"},
+	"POST /api/v1/users": {"coordinator", "admin", "othercoord"},
+	"GET /api/v1/audit":  {"admin"},
+
+	"GET /api/v1/institutions":  {"admin"},
+	"POST /api/v1/institutions": {"admin"},
+	"GET /api/v1/programs":      {"student", "instructor", "coordinator", "admin", "othercoord"},
+	"POST /api/v1/programs":     {"admin"},
+
+	"GET /api/v1/programs/:id":                     {"student", "instructor", "coordinator", "admin"},
+	"POST /api/v1/programs/:id/staff":              {"admin"},
+	"GET /api/v1/programs/:id/cohorts":             {"student", "instructor", "coordinator", "admin"},
+	"POST /api/v1/programs/:id/cohorts":            {"coordinator", "admin"},
+	"GET /api/v1/programs/:id/enrollments":         {"instructor", "coordinator", "admin"},
+	"POST /api/v1/programs/:id/enrollments":        {"coordinator", "admin"},
+	"POST /api/v1/programs/:id/enrollments/import": {"coordinator", "admin"},
+}
+
+func TestAuthorizationTableCoversEveryRoute(t *testing.T) {
+	f := newFixture(t)
+	seen := map[string]bool{}
+	for _, r := range f.srv.App().GetRoutes(true) {
+		key := r.Method + " " + r.Path
+		if r.Path == "/api/*" {
+			key = "ALL /api/*"
+		}
+		if r.Method == "HEAD" || seen[key] {
+			continue
+		}
+		seen[key] = true
+		if _, ok := allow[key]; !ok {
+			t.Errorf("route %s has no row in the authorization table", key)
+		}
+	}
+	for key := range allow {
+		if !seen[key] {
+			t.Errorf("authorization table row %s matches no registered route", key)
+		}
+	}
+}
+
+func TestAuthorization(t *testing.T) {
+	f := newFixture(t)
+	for key, allowed := range allow {
+		method, path, _ := strings.Cut(key, " ")
+		if method == "ALL" {
+			method, path = "GET", "/api/v1/nothing-here"
+		}
+		path = strings.ReplaceAll(path, ":id", f.program.ID)
+		path = strings.ReplaceAll(path, "*", "some/page")
+		for _, persona := range personas {
+			t.Run(fmt.Sprintf("%s as %s", key, persona), func(t *testing.T) {
+				var body any
+				switch {
+				case strings.HasSuffix(path, "/import"):
+					body = "email,name,cohort,start_date\n"
+				case method == "POST":
+					body = map[string]any{}
+				}
+				res := f.do(method, path, f.token(persona), body)
+				denied := res.status == 401 || res.status == 403 || res.status == 404
+				want := slices.Contains(allowed, persona)
+				if want && denied {
+					t.Errorf("%s as %s: status %d, want allowed; body %s", key, persona, res.status, res.body)
+				}
+				if !want && !denied {
+					t.Errorf("%s as %s: status %d, want 401/403/404; body %s", key, persona, res.status, res.body)
+				}
+				if res.status >= 500 {
+					t.Errorf("%s as %s: status %d: %s", key, persona, res.status, res.body)
+				}
+			})
+		}
+	}
+}

@@ -1,0 +1,142 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/chartroom-him/chartroom/internal/accounts"
+	"github.com/chartroom-him/chartroom/internal/audit"
+	"github.com/chartroom-him/chartroom/internal/httpapi"
+	"github.com/chartroom-him/chartroom/internal/mongostore/mongotest"
+	"github.com/chartroom-him/chartroom/internal/programs"
+)
+
+func TestMain(m *testing.M) { mongotest.Main(m) }
+
+// fastHash keeps argon2id but cheap, so tests that sign in a hundred times stay fast.
+var fastHash = accounts.HashParams{Memory: 64, Time: 1, Threads: 1}
+
+const testPassword = "correct-horse-battery"
+
+// fixture is a server over a fresh database with one user per persona and two programs.
+type fixture struct {
+	t       *testing.T
+	srv     *httpapi.Server
+	acc     *accounts.Service
+	progs   *programs.Service
+	audit   *audit.Log
+	program programs.Program // coordinated by "coordinator", taught by "instructor"
+	other   programs.Program // coordinated by "othercoord"
+	cohort  programs.Cohort
+	users   map[string]accounts.User
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	st := mongotest.Open(t)
+	log := audit.NewLog(st, nil)
+	acc := accounts.NewService(st, log, accounts.Options{HashParams: fastHash, AccountLimit: 3, IPLimit: 50, FailWindow: time.Minute})
+	progs := programs.NewService(st, acc, log, nil)
+	f := &fixture{t: t, acc: acc, progs: progs, audit: log, users: map[string]accounts.User{}}
+	f.srv = httpapi.New(httpapi.Deps{Accounts: acc, Programs: progs, Audit: log, Ready: st.Ping, BodyLimit: 64 << 10})
+
+	sys := accounts.SystemPrincipal
+	for name, role := range map[string]accounts.Role{
+		"student": accounts.Student, "instructor": accounts.Instructor, "coordinator": accounts.Coordinator,
+		"admin": accounts.Admin, "othercoord": accounts.Coordinator,
+	} {
+		u, _, err := acc.CreateUser(ctx, sys, accounts.NewUser{Email: name + "@example.edu", Name: name, Roles: []accounts.Role{role}, Password: testPassword})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.users[name] = u
+	}
+	in, err := progs.CreateInstitution(ctx, sys, "Test College")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mk := func(slug string, staff map[string]programs.StaffRole) programs.Program {
+		p, err := progs.CreateProgram(ctx, sys, programs.Program{InstitutionID: in.ID, Slug: slug, Name: slug, Credential: "AAS"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for user, role := range staff {
+			if p, err = progs.AssignStaff(ctx, sys, p.ID, f.users[user].ID, role); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return p
+	}
+	f.program = mk("hit", map[string]programs.StaffRole{"coordinator": programs.CoordinatorRole, "instructor": programs.InstructorRole})
+	f.other = mk("hia", map[string]programs.StaffRole{"othercoord": programs.CoordinatorRole})
+	if f.cohort, err = progs.CreateCohort(ctx, sys, f.program.ID, "Fall 2025", 2025); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := progs.Enroll(ctx, sys, f.program.ID, programs.EnrollRequest{Email: "student@example.edu", CohortID: f.cohort.ID, StartDate: time.Date(2025, 8, 25, 0, 0, 0, 0, time.UTC)}); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// token signs a persona in through the API and returns a bearer token ("" for anonymous).
+func (f *fixture) token(persona string) string {
+	f.t.Helper()
+	if persona == "anonymous" {
+		return ""
+	}
+	res := f.do("POST", "/api/v1/auth/token", "", map[string]string{"email": persona + "@example.edu", "password": testPassword})
+	if res.status != 201 {
+		f.t.Fatalf("token for %s: status %d: %s", persona, res.status, res.body)
+	}
+	return res.json["token"].(string)
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+	json   map[string]any
+}
+
+// do sends a request through app.Test. body is JSON-encoded unless it is a string or nil.
+func (f *fixture) do(method, path, token string, body any, headers ...string) response {
+	f.t.Helper()
+	var r io.Reader
+	ct := ""
+	switch b := body.(type) {
+	case nil:
+	case string:
+		r, ct = bytes.NewBufferString(b), "text/csv"
+	case []byte:
+		r, ct = bytes.NewReader(b), "application/json"
+	default:
+		buf, _ := json.Marshal(b)
+		r, ct = bytes.NewReader(buf), "application/json"
+	}
+	req := httptest.NewRequest(method, path, r)
+	if ct != "" {
+		req.Header.Set("Content-Type", ct)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := f.srv.App().Test(req, 10_000)
+	if err != nil {
+		f.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	out := response{status: resp.StatusCode, header: resp.Header}
+	out.body, _ = io.ReadAll(resp.Body)
+	_ = json.Unmarshal(out.body, &out.json)
+	return out
+}
