@@ -3,19 +3,24 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"sort"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/chartroom-him/chartroom/internal/bank"
 	"github.com/chartroom-him/chartroom/internal/content"
+	"github.com/chartroom-him/chartroom/internal/courses"
 )
 
 func cmdContent(ctx context.Context, args []string, env Env) error {
 	if len(args) == 0 {
-		fmt.Fprint(env.Stderr, "usage: chartroom content validate DIR | chartroom content stats [--json] [DIR]\n")
+		fmt.Fprint(env.Stderr, "usage: chartroom content validate DIR | import DIR | stats [--json] [DIR]\n")
 		return errUsage
 	}
 	switch args[0] {
@@ -23,6 +28,8 @@ func cmdContent(ctx context.Context, args []string, env Env) error {
 		return cmdContentValidate(args[1:], env)
 	case "stats":
 		return cmdContentStats(args[1:], env)
+	case "import":
+		return cmdContentImport(ctx, args[1:], env)
 	}
 	fmt.Fprintf(env.Stderr, "chartroom content: unknown subcommand %q\n", args[0])
 	return errUsage
@@ -123,4 +130,83 @@ func cmdContentStats(args []string, env Env) error {
 		fmt.Fprintf(w, "\n%d validation problems: run chartroom content validate %s\n", len(probs), dir)
 	}
 	return w.Flush()
+}
+
+// importContent validates a content tree and imports its items and courses. Nothing is
+// imported when the tree has problems.
+func importContent(ctx context.Context, fsys fs.FS, svc *services, progress func(done, total int)) (bank.ImportResult, courses.ImportResult, error) {
+	t, probs := content.Load(fsys)
+	probs = append(probs, content.Validate(t)...)
+	if len(probs) > 0 {
+		lines := make([]string, 0, len(probs))
+		for _, p := range probs {
+			lines = append(lines, p.String())
+		}
+		return bank.ImportResult{}, courses.ImportResult{}, fmt.Errorf("content has %d problems, nothing imported:\n%s", len(probs), joinLines(lines))
+	}
+	items := make([]bank.Item, 0, len(t.Items))
+	for _, it := range t.Items {
+		items = append(items, bank.FromContent(it))
+	}
+	br, err := svc.bank.Import(ctx, "cli", items, progress)
+	if err != nil {
+		return br, courses.ImportResult{}, err
+	}
+	cs := make([]courses.Course, 0, len(t.Courses))
+	for _, c := range t.Courses {
+		cs = append(cs, courses.FromContent(c))
+	}
+	cr, err := svc.courses.Import(ctx, "cli", cs)
+	return br, cr, err
+}
+
+func cmdContentImport(ctx context.Context, args []string, env Env) error {
+	cfg, fset, err := parseConfig("content import", args, env, nil)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if fset.NArg() != 1 {
+		fmt.Fprint(env.Stderr, "usage: chartroom content import [store flags] DIR\n")
+		return errUsage
+	}
+	dir := fset.Arg(0)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		fmt.Fprintf(env.Stderr, "chartroom content import: %s is not a directory\n", dir)
+		return errUsage
+	}
+	svc, err := openServices(ctx, cfg, newLogger(env, "warn"))
+	if err != nil {
+		return err
+	}
+	defer svc.close()
+	var progress func(done, total int)
+	if isTerminal(env.Stdout) {
+		progress = func(done, total int) {
+			const width = 30
+			n := done * width / max(total, 1)
+			fmt.Fprintf(env.Stdout, "\r[%s%s] %d/%d items", strings.Repeat("#", n), strings.Repeat(".", width-n), done, total)
+			if done == total {
+				fmt.Fprintln(env.Stdout)
+			}
+		}
+	}
+	br, cr, err := importContent(ctx, os.DirFS(dir), svc, progress)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "items: %d added, %d updated, %d new versions, %d retired, %d unchanged\n", br.Added, br.Updated, br.Versioned, br.Retired, br.Unchanged)
+	fmt.Fprintf(env.Stdout, "courses: %d added, %d updated, %d unchanged\n", cr.Added, cr.Updated, cr.Unchanged)
+	return nil
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

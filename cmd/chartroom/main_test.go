@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -19,8 +21,12 @@ type syncBuffer struct {
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
-func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 func env(vars map[string]string) func(string) string { return func(k string) string { return vars[k] } }
 
@@ -183,5 +189,62 @@ func TestContentValidateExitCodes(t *testing.T) {
 	bad := t.TempDir()
 	if err := run(context.Background(), []string{"content", "validate", bad}, env(nil), nil, &out, &errb); err != errFailed {
 		t.Errorf("empty dir: %v, want failure", err)
+	}
+}
+
+func TestContentImportTwiceChangesNothing(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS("../../content")); err != nil {
+		t.Fatal(err)
+	}
+	bankDir := filepath.Join(dir, "banks", "fixture")
+	if err := os.MkdirAll(bankDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	item := `items:
+  - id: fixture-001
+    version: 1
+    type: single
+    status: active
+    exams: [RHIT]
+    blueprint: {RHIT: "3.1"}
+    competency: III.1
+    bloom: apply
+    level: application
+    difficulty: 0.6
+    author: writer
+    reviewer: reviewer
+    stem: A 40-bed unit had 1,120 inpatient service days in a 30-day month. What was its bed occupancy rate?
+    references: [CDC NCHS glossary of hospital statistics terms]
+    options:
+      - {id: A, text: 93.3%, correct: true, rationale: 1120 / (40 x 30) = 0.933.}
+      - {id: B, text: 28.0%, rationale: Divides service days by beds only.}
+      - {id: C, text: 37.3%, rationale: Uses days instead of bed days.}
+      - {id: D, text: 107.1%, rationale: Inverts the ratio.}
+`
+	if err := os.WriteFile(filepath.Join(bankDir, "stats.yaml"), []byte(item), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	data := t.TempDir()
+	var out, errb bytes.Buffer
+	if err := run(context.Background(), []string{"content", "import", "--data", data, dir}, env(nil), nil, &out, &errb); err != nil {
+		t.Fatalf("import: %v %s", err, errb.String())
+	}
+	if !strings.Contains(out.String(), "items: ") || strings.Contains(out.String(), "items: 0 added") {
+		t.Fatalf("first import added nothing: %q", out.String())
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"content", "import", "--data", data, dir}, env(nil), nil, &out, &errb); err != nil {
+		t.Fatalf("second import: %v", err)
+	}
+	if !strings.Contains(out.String(), "items: 0 added, 0 updated, 0 new versions, 0 retired") || !strings.Contains(out.String(), "courses: 0 added, 0 updated") {
+		t.Errorf("second import changed something: %q", out.String())
+	}
+	// A broken tree imports nothing.
+	if err := os.WriteFile(filepath.Join(bankDir, "broken.yaml"), []byte("items:\n  - id: Bad Id\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(context.Background(), []string{"content", "import", "--data", data, dir}, env(nil), nil, &out, &errb); err == nil {
+		t.Error("a tree with problems was imported")
 	}
 }

@@ -9,10 +9,13 @@ import (
 	"net"
 	"time"
 
+	contentfiles "github.com/chartroom-him/chartroom/content"
 	"github.com/chartroom-him/chartroom/frontend"
 	"github.com/chartroom-him/chartroom/internal/accounts"
 	"github.com/chartroom-him/chartroom/internal/audit"
+	"github.com/chartroom-him/chartroom/internal/bank"
 	"github.com/chartroom-him/chartroom/internal/config"
+	"github.com/chartroom-him/chartroom/internal/courses"
 	"github.com/chartroom-him/chartroom/internal/demo"
 	"github.com/chartroom-him/chartroom/internal/httpapi"
 	"github.com/chartroom-him/chartroom/internal/mongostore"
@@ -26,6 +29,8 @@ type services struct {
 	audit    *audit.Log
 	accounts *accounts.Service
 	programs *programs.Service
+	bank     *bank.Service
+	courses  *courses.Service
 }
 
 func openServices(ctx context.Context, cfg *config.Config, log *slog.Logger) (*services, error) {
@@ -40,6 +45,8 @@ func openServices(ctx context.Context, cfg *config.Config, log *slog.Logger) (*s
 		audit:    auditLog,
 		accounts: acc,
 		programs: programs.NewService(st, acc, auditLog, nil),
+		bank:     bank.NewService(st, auditLog, nil),
+		courses:  courses.NewService(st, auditLog, nil),
 	}, nil
 }
 
@@ -148,6 +155,11 @@ func loadDemoIfEmpty(ctx context.Context, svc *services, log *slog.Logger) error
 		return err
 	}
 	log.Info("demo data loaded", "summary", sum.String())
+	br, cr, err := importContent(ctx, contentfiles.FS, svc, nil)
+	if err != nil {
+		return err
+	}
+	log.Info("demo content imported", "items", br.Added, "courses", cr.Added)
 	return nil
 }
 

@@ -35,6 +35,10 @@ var migrations = []migration{
 		"enrollments": {idx(bson.D{{Key: "programId", Value: 1}, {Key: "studentId", Value: 1}}, true, "program_student_unique"), idx(bson.D{{Key: "studentId", Value: 1}}, false, "student"), idx(bson.D{{Key: "importId", Value: 1}}, false, "import")},
 		"audit":       {idx(bson.D{{Key: "subject", Value: 1}, {Key: "at", Value: -1}}, false, "subject_at"), idx(bson.D{{Key: "actorId", Value: 1}, {Key: "at", Value: -1}}, false, "actor_at")},
 	}},
+	{2, "question bank", map[string][]mongo.IndexModel{
+		"items":         {idx(bson.D{{Key: "exams", Value: 1}, {Key: "status", Value: 1}}, false, "exam_status"), idx(bson.D{{Key: "domains", Value: 1}}, false, "domains")},
+		"item_versions": {idx(bson.D{{Key: "itemId", Value: 1}, {Key: "version", Value: 1}}, true, "item_version_unique")},
+	}},
 }
 
 // SchemaVersion is the version Migrate brings a database to.
