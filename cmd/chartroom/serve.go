@@ -107,7 +107,7 @@ func cmdServe(ctx context.Context, args []string, env Env) error {
 	}
 
 	srv := httpapi.New(httpapi.Deps{
-		Accounts: svc.accounts, Programs: svc.programs, Audit: svc.audit,
+		Accounts: svc.accounts, Programs: svc.programs, Audit: svc.audit, Courses: svc.courses,
 		Ready: svc.store.Ping, UI: frontend.FS(), Logger: log,
 		SecureCookies: cfg.SecureCookies(), BodyLimit: cfg.BodyLimit, Version: versionString(),
 	})

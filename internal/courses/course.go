@@ -129,3 +129,19 @@ func (s *Service) List(ctx context.Context) ([]Course, error) { return s.store.L
 func (s *Service) Course(ctx context.Context, slug string) (Course, error) {
 	return s.store.CourseBySlug(ctx, slug)
 }
+
+// Lesson returns one lesson of a course with the module it belongs to.
+func (s *Service) Lesson(ctx context.Context, slug, lessonID string) (Course, Module, Lesson, error) {
+	c, err := s.store.CourseBySlug(ctx, slug)
+	if err != nil {
+		return Course{}, Module{}, Lesson{}, err
+	}
+	for _, m := range c.Modules {
+		for _, l := range m.Lessons {
+			if l.ID == lessonID {
+				return c, m, l, nil
+			}
+		}
+	}
+	return Course{}, Module{}, Lesson{}, apperr.New(apperr.NotFound, "No such lesson.")
+}

@@ -316,3 +316,20 @@ func TestReadiness(t *testing.T) {
 		}
 	}
 }
+
+func TestLessonIsRenderedAndSanitized(t *testing.T) {
+	f := newFixture(t)
+	tok := f.token("student")
+	r := f.do("GET", "/api/v1/courses", tok, nil)
+	if r.status != 200 || len(r.json["items"].([]any)) != 1 {
+		t.Fatalf("courses: %d %s", r.status, r.body)
+	}
+	r = f.do("GET", "/api/v1/courses/test-course/lessons/test-course-m1-intro", tok, nil)
+	html, _ := r.json["html"].(string)
+	if r.status != 200 || !strings.Contains(html, "<h1") || strings.Contains(html, "<script") {
+		t.Errorf("lesson: %d html %q", r.status, html)
+	}
+	if r := f.do("GET", "/api/v1/courses/test-course/lessons/nope", tok, nil); r.status != 404 {
+		t.Errorf("unknown lesson: %d, want 404", r.status)
+	}
+}

@@ -41,6 +41,10 @@ var allow = map[string][]string{
 	"GET /api/v1/programs/:id/enrollments":         {"instructor", "coordinator", "admin"},
 	"POST /api/v1/programs/:id/enrollments":        {"coordinator", "admin"},
 	"POST /api/v1/programs/:id/enrollments/import": {"coordinator", "admin"},
+
+	"GET /api/v1/courses":                         {"student", "instructor", "coordinator", "admin", "othercoord"},
+	"GET /api/v1/courses/:slug":                   {"student", "instructor", "coordinator", "admin", "othercoord"},
+	"GET /api/v1/courses/:slug/lessons/:lessonId": {"student", "instructor", "coordinator", "admin", "othercoord"},
 }
 
 func TestAuthorizationTableCoversEveryRoute(t *testing.T) {
@@ -74,6 +78,8 @@ func TestAuthorization(t *testing.T) {
 			method, path = "GET", "/api/v1/nothing-here"
 		}
 		path = strings.ReplaceAll(path, ":id", f.program.ID)
+		path = strings.ReplaceAll(path, ":slug", "test-course")
+		path = strings.ReplaceAll(path, ":lessonId", "test-course-m1-intro")
 		path = strings.ReplaceAll(path, "*", "some/page")
 		for _, persona := range personas {
 			t.Run(fmt.Sprintf("%s as %s", key, persona), func(t *testing.T) {

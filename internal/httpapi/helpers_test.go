@@ -12,6 +12,7 @@ import (
 
 	"github.com/chartroom-him/chartroom/internal/accounts"
 	"github.com/chartroom-him/chartroom/internal/audit"
+	"github.com/chartroom-him/chartroom/internal/courses"
 	"github.com/chartroom-him/chartroom/internal/httpapi"
 	"github.com/chartroom-him/chartroom/internal/mongostore/mongotest"
 	"github.com/chartroom-him/chartroom/internal/programs"
@@ -45,7 +46,13 @@ func newFixture(t *testing.T) *fixture {
 	acc := accounts.NewService(st, log, accounts.Options{HashParams: fastHash, AccountLimit: 3, IPLimit: 50, FailWindow: time.Minute})
 	progs := programs.NewService(st, acc, log, nil)
 	f := &fixture{t: t, acc: acc, progs: progs, audit: log, users: map[string]accounts.User{}}
-	f.srv = httpapi.New(httpapi.Deps{Accounts: acc, Programs: progs, Audit: log, Ready: st.Ping, BodyLimit: 64 << 10})
+	crs := courses.NewService(st, log, nil)
+	f.srv = httpapi.New(httpapi.Deps{Accounts: acc, Programs: progs, Audit: log, Courses: crs, Ready: st.Ping, BodyLimit: 64 << 10})
+	if _, err := crs.Import(ctx, "test", []courses.Course{{Slug: "test-course", Title: "Test course", Exam: "RHIT", Modules: []courses.Module{{
+		ID: "m1", Title: "Module", Domain: "1", Lessons: []courses.Lesson{{ID: "test-course-m1-intro", Title: "Intro", Markdown: "# Intro\n\nSafe <script>alert(1)</script> text."}},
+	}}}}); err != nil {
+		t.Fatal(err)
+	}
 
 	sys := accounts.SystemPrincipal
 	for name, role := range map[string]accounts.Role{

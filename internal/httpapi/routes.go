@@ -42,6 +42,10 @@ func (s *Server) registerRoutes() {
 	s.handle(fiber.MethodPost, v1+"/programs/:id/enrollments", Authenticated, s.enroll)
 	s.handle(fiber.MethodPost, v1+"/programs/:id/enrollments/import", Authenticated, s.importEnrollments)
 
+	s.handle(fiber.MethodGet, v1+"/courses", Authenticated, s.listCourses)
+	s.handle(fiber.MethodGet, v1+"/courses/:slug", Authenticated, s.getCourse)
+	s.handle(fiber.MethodGet, v1+"/courses/:slug/lessons/:lessonId", Authenticated, s.getLesson)
+
 	// Unknown API paths are problems, not the web UI.
 	s.app.All("/api/*", func(c *fiber.Ctx) error {
 		return apperr.New(apperr.NotFound, "No such API endpoint: %s %s", c.Method(), c.Path())
