@@ -1,0 +1,158 @@
+// The one typed client of Chartroom's HTTP API (docs/API.md).
+
+export type Role = 'student' | 'instructor' | 'coordinator' | 'admin';
+
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  roles: Role[];
+  createdAt: string;
+}
+export interface ProgramRef { id: string; slug: string; name: string; role: string }
+export interface Enrollment {
+  id: string; programId: string; programName?: string; cohortId: string; cohortName: string;
+  status: string; startDate: string; student?: { id: string; name: string; email: string };
+}
+export interface Me { user: User; csrfToken: string; expiresAt: string; programs: ProgramRef[]; enrollments: Enrollment[] }
+export interface Cohort { id: string; programId: string; name: string; entryYear: number }
+export interface Program {
+  id: string; slug: string; name: string; credential: string; accreditationId: string;
+  institution: { id: string; name: string };
+  cohorts?: Cohort[]; counts?: { active: number; total: number; byStatus: Record<string, number> };
+}
+export interface Page<T> { items: T[]; nextCursor: string | null }
+export interface FieldError { field: string; message: string }
+export interface CourseSummary { slug: string; title: string; exam: string; summary: string; lessons: number }
+export interface Course extends CourseSummary {
+  modules: { id: string; title: string; domain: string; competencies: string[]; quizSize: number; lessons: { id: string; title: string; minutes: number }[] }[];
+}
+export interface Lesson {
+  id: string; title: string; minutes: number; html: string;
+  course: { slug: string; title: string }; module: { id: string; title: string };
+}
+export interface ImportResult { created: number; enrolled: number; unchanged: number; generatedPasswords: { email: string; password: string }[] }
+
+/** ApiError is a problem+json response (RFC 9457), or a network failure (status 0). */
+export class ApiError extends Error {
+  constructor(
+    public status: number,
+    public title: string,
+    public detail: string,
+    public type = '',
+    public errors: FieldError[] = [],
+    public retryAfter = 0,
+  ) {
+    super(detail || title);
+  }
+  /** fieldMessage returns the message for one field, if the server named it. */
+  fieldMessage(field: string): string | undefined {
+    return this.errors.find((e) => e.field === field)?.message;
+  }
+}
+
+type Fetch = typeof fetch;
+
+/** Client keeps the CSRF token in memory and sends it on every unsafe request. */
+export class Client {
+  csrfToken = '';
+  constructor(private fetcher: Fetch = (...a) => fetch(...a), private base = '') {}
+
+  async request<T>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    let payload: BodyInit | undefined;
+    if (body !== undefined) {
+      headers['Content-Type'] = contentType;
+      payload = typeof body === 'string' ? body : JSON.stringify(body);
+    }
+    if (method !== 'GET' && method !== 'HEAD' && this.csrfToken) headers['X-CSRF-Token'] = this.csrfToken;
+    let res: Response;
+    try {
+      res = await this.fetcher(this.base + path, { method, headers, body: payload, credentials: 'same-origin' });
+    } catch {
+      throw new ApiError(0, 'Network error', 'Cannot reach Chartroom. Check your connection and try again.');
+    }
+    if (res.status === 204) return undefined as T;
+    const text = await res.text();
+    let data: any = undefined;
+    try {
+      data = text ? JSON.parse(text) : undefined;
+    } catch {
+      data = undefined;
+    }
+    if (!res.ok) {
+      const retry = Number(res.headers.get('Retry-After') ?? 0);
+      throw new ApiError(res.status, data?.title ?? res.statusText, data?.detail ?? '', data?.type ?? '', data?.errors ?? [], retry);
+    }
+    return data as T;
+  }
+
+  async login(email: string, password: string): Promise<{ user: User; csrfToken: string }> {
+    const r = await this.request<{ user: User; csrfToken: string }>('POST', '/api/v1/auth/login', { email, password });
+    this.csrfToken = r.csrfToken;
+    return r;
+  }
+  async logout(): Promise<void> {
+    await this.request<void>('POST', '/api/v1/auth/logout');
+    this.csrfToken = '';
+  }
+  async me(): Promise<Me> {
+    const m = await this.request<Me>('GET', '/api/v1/me');
+    this.csrfToken = m.csrfToken;
+    return m;
+  }
+  changePassword(currentPassword: string, newPassword: string) {
+    return this.request<void>('POST', '/api/v1/me/password', { currentPassword, newPassword });
+  }
+  users(q = '', cursor = '') {
+    return this.request<Page<User>>('GET', `/api/v1/users?${qs({ q, cursor, limit: '25' })}`);
+  }
+  createUser(u: { email: string; name: string; roles: Role[]; password?: string }) {
+    return this.request<{ user: User; generatedPassword?: string }>('POST', '/api/v1/users', u);
+  }
+  programs() {
+    return this.request<Page<Program>>('GET', '/api/v1/programs');
+  }
+  program(id: string) {
+    return this.request<Program>('GET', `/api/v1/programs/${encodeURIComponent(id)}`);
+  }
+  createCohort(programId: string, name: string, entryYear: number) {
+    return this.request<Cohort>('POST', `/api/v1/programs/${encodeURIComponent(programId)}/cohorts`, { name, entryYear });
+  }
+  enrollments(programId: string, f: { cohortId?: string; status?: string; cursor?: string }) {
+    return this.request<Page<Enrollment>>('GET', `/api/v1/programs/${encodeURIComponent(programId)}/enrollments?${qs({ ...f, limit: '25' })}`);
+  }
+  enroll(programId: string, e: { email: string; name: string; cohortId: string; startDate: string }) {
+    return this.request<{ enrollment: Enrollment; generatedPassword?: string }>('POST', `/api/v1/programs/${encodeURIComponent(programId)}/enrollments`, e);
+  }
+  importStudents(programId: string, csv: string) {
+    return this.request<ImportResult>('POST', `/api/v1/programs/${encodeURIComponent(programId)}/enrollments/import`, csv, 'text/csv');
+  }
+  courses() {
+    return this.request<Page<CourseSummary>>('GET', '/api/v1/courses');
+  }
+  course(slug: string) {
+    return this.request<Course>('GET', `/api/v1/courses/${encodeURIComponent(slug)}`);
+  }
+  lesson(slug: string, id: string) {
+    return this.request<Lesson>('GET', `/api/v1/courses/${encodeURIComponent(slug)}/lessons/${encodeURIComponent(id)}`);
+  }
+}
+
+/** qs builds a query string from the non-empty values. */
+export function qs(params: Record<string, string | undefined>): string {
+  const u = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v) u.set(k, v);
+  return u.toString();
+}
+
+/** describe turns any error into a sentence for the user. */
+export function describe(err: unknown): string {
+  if (err instanceof ApiError) {
+    if (err.status === 429) return `Too many sign-in attempts. Try again in ${err.retryAfter || 60} seconds.`;
+    return err.detail || err.title;
+  }
+  return 'Something went wrong. Please try again.';
+}
+
+export const api = new Client();

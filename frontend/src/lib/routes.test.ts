@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { match, safeNext } from './routes';
+
+describe('match', () => {
+  const cases: [string, unknown][] = [
+    ['/', { name: 'dashboard' }],
+    ['/login', { name: 'login' }],
+    ['/account/', { name: 'account' }],
+    ['/admin/users', { name: 'users' }],
+    ['/programs/abc123', { name: 'program', id: 'abc123' }],
+    ['/courses/rhit-prep', { name: 'course', slug: 'rhit-prep' }],
+    ['/courses/rhit-prep/lessons/l%201', { name: 'lesson', slug: 'rhit-prep', lessonId: 'l 1' }],
+    ['/nowhere', { name: 'notfound', path: '/nowhere' }],
+  ];
+  for (const [path, want] of cases) {
+    it(`matches ${path}`, () => expect(match(path)).toEqual(want));
+  }
+});
+
+describe('safeNext', () => {
+  it('keeps same-site paths and refuses others', () => {
+    expect(safeNext('/programs/1')).toBe('/programs/1');
+    expect(safeNext('//evil.example')).toBe('/');
+    expect(safeNext('https://evil.example')).toBe('/');
+    expect(safeNext(null)).toBe('/');
+  });
+});

@@ -1,0 +1,37 @@
+// Client-side routes: pure matching, so it is easy to test.
+
+export type Route =
+  | { name: 'dashboard' }
+  | { name: 'login' }
+  | { name: 'account' }
+  | { name: 'users' }
+  | { name: 'program'; id: string }
+  | { name: 'course'; slug: string }
+  | { name: 'lesson'; slug: string; lessonId: string }
+  | { name: 'notfound'; path: string };
+
+const patterns: [RegExp, (m: string[]) => Route][] = [
+  [/^\/$/, () => ({ name: 'dashboard' })],
+  [/^\/login$/, () => ({ name: 'login' })],
+  [/^\/account$/, () => ({ name: 'account' })],
+  [/^\/admin\/users$/, () => ({ name: 'users' })],
+  [/^\/programs\/([^/]+)$/, (m) => ({ name: 'program', id: decodeURIComponent(m[1]) })],
+  [/^\/courses\/([^/]+)$/, (m) => ({ name: 'course', slug: decodeURIComponent(m[1]) })],
+  [/^\/courses\/([^/]+)\/lessons\/([^/]+)$/, (m) => ({ name: 'lesson', slug: decodeURIComponent(m[1]), lessonId: decodeURIComponent(m[2]) })],
+];
+
+/** match returns the route for a path (trailing slashes ignored). */
+export function match(path: string): Route {
+  const p = path.length > 1 ? path.replace(/\/+$/, '') : path;
+  for (const [re, make] of patterns) {
+    const m = re.exec(p);
+    if (m) return make(m);
+  }
+  return { name: 'notfound', path };
+}
+
+/** safeNext returns a same-site path to go to after sign-in, never an external URL. */
+export function safeNext(next: string | null): string {
+  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/';
+  return next;
+}
