@@ -22,7 +22,9 @@ type clock struct {
 func (c *clock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
 func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
 
-func newService(t *testing.T) (*accounts.Service, *clock, *audit.Log) {
+func newService(t *testing.T) (*accounts.Service, *clock, *audit.Log) { return newServiceTB(t) }
+
+func newServiceTB(t testing.TB) (*accounts.Service, *clock, *audit.Log) {
 	t.Helper()
 	st := mongotest.Open(t)
 	clk := &clock{now: time.Date(2026, 9, 1, 9, 0, 0, 0, time.UTC)}
@@ -37,7 +39,9 @@ func newService(t *testing.T) (*accounts.Service, *clock, *audit.Log) {
 	return svc, clk, log
 }
 
-func login(t *testing.T, svc *accounts.Service) string {
+func login(t *testing.T, svc *accounts.Service) string { return loginTB(t, svc) }
+
+func loginTB(t testing.TB, svc *accounts.Service) string {
 	t.Helper()
 	_, secret, _, err := svc.Login(context.Background(), accounts.Credentials{Email: "pat@example.edu", Password: "twelve-chars-ok", IP: "10.0.0.1"}, accounts.TokenSession)
 	if err != nil {
