@@ -40,13 +40,14 @@ func openServices(ctx context.Context, cfg *config.Config, log *slog.Logger) (*s
 	}
 	auditLog := audit.NewLog(st, nil)
 	acc := accounts.NewService(st, auditLog, accounts.Options{SessionIdle: cfg.SessionIdle, SessionAbsolute: cfg.SessionAbsolute})
+	bk := bank.NewService(st, auditLog, nil)
 	return &services{
 		store:    st,
 		audit:    auditLog,
 		accounts: acc,
 		programs: programs.NewService(st, acc, auditLog, nil),
-		bank:     bank.NewService(st, auditLog, nil),
-		courses:  courses.NewService(st, auditLog, nil),
+		bank:     bk,
+		courses:  courses.NewService(st, auditLog, nil).WithProgress(st, bk),
 	}, nil
 }
 

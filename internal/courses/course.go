@@ -82,9 +82,11 @@ type ImportResult struct{ Added, Updated, Unchanged int }
 
 // Service imports and reads courses.
 type Service struct {
-	store Store
-	audit *audit.Log
-	now   func() time.Time
+	store    Store
+	progress ProgressStore
+	bank     Bank
+	audit    *audit.Log
+	now      func() time.Time
 }
 
 // NewService returns a courses Service.

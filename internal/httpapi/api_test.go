@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -331,5 +332,47 @@ func TestLessonIsRenderedAndSanitized(t *testing.T) {
 	}
 	if r := f.do("GET", "/api/v1/courses/test-course/lessons/nope", tok, nil); r.status != 404 {
 		t.Errorf("unknown lesson: %d, want 404", r.status)
+	}
+}
+
+func TestProgressAndPracticeQuiz(t *testing.T) {
+	f := newFixture(t)
+	tok := f.token("student")
+	base := "/api/v1/courses/test-course"
+	if r := f.do("PUT", base+"/progress/test-course-m1-intro", tok, map[string]any{}); r.status != 200 || r.json["lastLesson"] != "test-course-m1-intro" || r.json["percent"] != float64(0) {
+		t.Fatalf("visit: %d %s", r.status, r.body)
+	}
+	if r := f.do("PUT", base+"/progress/test-course-m1-intro", tok, map[string]any{"completed": true}); r.status != 200 || r.json["percent"] != float64(100) {
+		t.Fatalf("complete: %d %s", r.status, r.body)
+	}
+	// Progress is the student's own and survives a new sign-in.
+	if r := f.do("GET", base+"/progress", f.token("student"), nil); r.json["percent"] != float64(100) {
+		t.Errorf("progress after a new sign-in: %s", r.body)
+	}
+	if r := f.do("GET", base+"/progress", f.token("admin"), nil); r.json["percent"] != float64(0) {
+		t.Errorf("another user's progress: %s", r.body)
+	}
+	if r := f.do("PUT", base+"/progress/nope", tok, map[string]any{"completed": true}); r.status != 404 {
+		t.Errorf("unknown lesson: %d", r.status)
+	}
+
+	r := f.do("GET", base+"/modules/m1/quiz", tok, nil)
+	items := r.json["items"].([]any)
+	if r.status != 200 || len(items) != 1 {
+		t.Fatalf("quiz: %d %s", r.status, r.body)
+	}
+	if strings.Contains(string(r.body), "correct") || strings.Contains(string(r.body), "rationale") {
+		t.Errorf("quiz leaks the key or rationale: %s", r.body)
+	}
+	r = f.do("POST", "/api/v1/practice/answers", tok, map[string]any{"itemId": "q-1", "questionId": "q-1", "choices": []string{"B"}})
+	if r.status != 200 || r.json["correct"] != false || fmt.Sprint(r.json["key"]) != "[A]" || r.json["rationales"].(map[string]any)["B"] != "B is wrong." {
+		t.Fatalf("answer: %d %s", r.status, r.body)
+	}
+	if r := f.do("POST", "/api/v1/practice/answers", tok, map[string]any{"itemId": "q-1", "questionId": "q-1", "choices": []string{"Z"}}); r.status != 400 || !hasFieldError(r.json, "choices") {
+		t.Errorf("unknown option: %d %s", r.status, r.body)
+	}
+	// The answer froze version 1: an edit now makes version 2, and v1 keeps its response.
+	if it, _ := f.bank.Item(context.Background(), "q-1"); it.Responses != 1 {
+		t.Errorf("responses on v1 = %d, want 1", it.Responses)
 	}
 }

@@ -42,9 +42,14 @@ var allow = map[string][]string{
 	"POST /api/v1/programs/:id/enrollments":        {"coordinator", "admin"},
 	"POST /api/v1/programs/:id/enrollments/import": {"coordinator", "admin"},
 
-	"GET /api/v1/courses":                         {"student", "instructor", "coordinator", "admin", "othercoord"},
-	"GET /api/v1/courses/:slug":                   {"student", "instructor", "coordinator", "admin", "othercoord"},
-	"GET /api/v1/courses/:slug/lessons/:lessonId": {"student", "instructor", "coordinator", "admin", "othercoord"},
+	"GET /api/v1/courses":                              {"student", "instructor", "coordinator", "admin", "othercoord"},
+	"GET /api/v1/courses/:slug":                        {"student", "instructor", "coordinator", "admin", "othercoord"},
+	"GET /api/v1/courses/:slug/lessons/:lessonId":      {"student", "instructor", "coordinator", "admin", "othercoord"},
+	"GET /api/v1/courses/:slug/lessons/:lessonId/quiz": {"student", "instructor", "coordinator", "admin", "othercoord"},
+	"GET /api/v1/courses/:slug/modules/:moduleId/quiz": {"student", "instructor", "coordinator", "admin", "othercoord"},
+	"GET /api/v1/courses/:slug/progress":               {"student", "instructor", "coordinator", "admin", "othercoord"},
+	"PUT /api/v1/courses/:slug/progress/:lessonId":     {"student", "instructor", "coordinator", "admin", "othercoord"},
+	"POST /api/v1/practice/answers":                    {"student", "instructor", "coordinator", "admin", "othercoord"},
 }
 
 func TestAuthorizationTableCoversEveryRoute(t *testing.T) {
@@ -80,6 +85,7 @@ func TestAuthorization(t *testing.T) {
 		path = strings.ReplaceAll(path, ":id", f.program.ID)
 		path = strings.ReplaceAll(path, ":slug", "test-course")
 		path = strings.ReplaceAll(path, ":lessonId", "test-course-m1-intro")
+		path = strings.ReplaceAll(path, ":moduleId", "m1")
 		path = strings.ReplaceAll(path, "*", "some/page")
 		for _, persona := range personas {
 			t.Run(fmt.Sprintf("%s as %s", key, persona), func(t *testing.T) {
@@ -87,7 +93,7 @@ func TestAuthorization(t *testing.T) {
 				switch {
 				case strings.HasSuffix(path, "/import"):
 					body = "email,name,cohort,start_date\n"
-				case method == "POST":
+				case method == "POST" || method == "PUT":
 					body = map[string]any{}
 				}
 				res := f.do(method, path, f.token(persona), body)

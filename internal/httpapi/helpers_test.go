@@ -12,6 +12,7 @@ import (
 
 	"github.com/chartroom-him/chartroom/internal/accounts"
 	"github.com/chartroom-him/chartroom/internal/audit"
+	"github.com/chartroom-him/chartroom/internal/bank"
 	"github.com/chartroom-him/chartroom/internal/courses"
 	"github.com/chartroom-him/chartroom/internal/httpapi"
 	"github.com/chartroom-him/chartroom/internal/mongostore/mongotest"
@@ -32,6 +33,7 @@ type fixture struct {
 	acc     *accounts.Service
 	progs   *programs.Service
 	audit   *audit.Log
+	bank    *bank.Service
 	program programs.Program // coordinated by "coordinator", taught by "instructor"
 	other   programs.Program // coordinated by "othercoord"
 	cohort  programs.Cohort
@@ -46,11 +48,19 @@ func newFixture(t *testing.T) *fixture {
 	acc := accounts.NewService(st, log, accounts.Options{HashParams: fastHash, AccountLimit: 3, IPLimit: 50, FailWindow: time.Minute})
 	progs := programs.NewService(st, acc, log, nil)
 	f := &fixture{t: t, acc: acc, progs: progs, audit: log, users: map[string]accounts.User{}}
-	crs := courses.NewService(st, log, nil)
+	bk := bank.NewService(st, log, nil)
+	crs := courses.NewService(st, log, nil).WithProgress(st, bk)
+	f.bank = bk
 	f.srv = httpapi.New(httpapi.Deps{Accounts: acc, Programs: progs, Audit: log, Courses: crs, Ready: st.Ping, BodyLimit: 64 << 10})
 	if _, err := crs.Import(ctx, "test", []courses.Course{{Slug: "test-course", Title: "Test course", Exam: "RHIT", Modules: []courses.Module{{
-		ID: "m1", Title: "Module", Domain: "1", Lessons: []courses.Lesson{{ID: "test-course-m1-intro", Title: "Intro", Markdown: "# Intro\n\nSafe <script>alert(1)</script> text."}},
+		ID: "m1", Title: "Module", Domain: "1", Quiz: []string{"q-1"}, Lessons: []courses.Lesson{{ID: "test-course-m1-intro", Title: "Intro", Markdown: "# Intro\n\nSafe <script>alert(1)</script> text."}},
 	}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bk.Import(ctx, "test", []bank.Item{{ID: "q-1", Type: "single", Status: "active", Exams: []string{"RHIT"}, Blueprint: map[string]string{"RHIT": "3.1"},
+		Questions: []bank.Question{{ID: "q-1", Type: "single", Stem: "Which?", Choose: 1, Options: []bank.Option{
+			{ID: "A", Text: "a", Correct: true, Rationale: "A is right."}, {ID: "B", Text: "b", Rationale: "B is wrong."},
+			{ID: "C", Text: "c", Rationale: "C is wrong."}, {ID: "D", Text: "d", Rationale: "D is wrong."}}}}}}, nil); err != nil {
 		t.Fatal(err)
 	}
 

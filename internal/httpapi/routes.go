@@ -45,6 +45,11 @@ func (s *Server) registerRoutes() {
 	s.handle(fiber.MethodGet, v1+"/courses", Authenticated, s.listCourses)
 	s.handle(fiber.MethodGet, v1+"/courses/:slug", Authenticated, s.getCourse)
 	s.handle(fiber.MethodGet, v1+"/courses/:slug/lessons/:lessonId", Authenticated, s.getLesson)
+	s.handle(fiber.MethodGet, v1+"/courses/:slug/lessons/:lessonId/quiz", Authenticated, s.quiz)
+	s.handle(fiber.MethodGet, v1+"/courses/:slug/modules/:moduleId/quiz", Authenticated, s.quiz)
+	s.handle(fiber.MethodGet, v1+"/courses/:slug/progress", Authenticated, s.getProgress)
+	s.handle(fiber.MethodPut, v1+"/courses/:slug/progress/:lessonId", Authenticated, s.putProgress)
+	s.handle(fiber.MethodPost, v1+"/practice/answers", Authenticated, s.practiceAnswer)
 
 	// Unknown API paths are problems, not the web UI.
 	s.app.All("/api/*", func(c *fiber.Ctx) error {

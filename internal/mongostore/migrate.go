@@ -39,6 +39,10 @@ var migrations = []migration{
 		"items":         {idx(bson.D{{Key: "exams", Value: 1}, {Key: "status", Value: 1}}, false, "exam_status"), idx(bson.D{{Key: "domains", Value: 1}}, false, "domains")},
 		"item_versions": {idx(bson.D{{Key: "itemId", Value: 1}, {Key: "version", Value: 1}}, true, "item_version_unique")},
 	}},
+	{3, "lesson progress and practice", map[string][]mongo.IndexModel{
+		"progress":           {idx(bson.D{{Key: "userId", Value: 1}}, false, "user")},
+		"practice_responses": {idx(bson.D{{Key: "itemId", Value: 1}, {Key: "version", Value: 1}}, false, "item_version"), idx(bson.D{{Key: "userId", Value: 1}}, false, "user")},
+	}},
 }
 
 // SchemaVersion is the version Migrate brings a database to.
