@@ -7,6 +7,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 data=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 log="$data/server.log"
+# Fixture content (a small course, and an item and a lesson carrying script payloads) goes in
+# first; --demo then adds the demo program and the shipped content to the same store.
+"$bin" content import --data "$data" "$root/frontend/e2e/fixtures/content" >/dev/null
 "$bin" serve --demo --data "$data" --addr "127.0.0.1:$port" --base-url "http://127.0.0.1:$port" >"$log" 2>&1 &
 pid=$!
 cleanup() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$data"; }

@@ -31,6 +31,9 @@ export interface Lesson {
   id: string; title: string; minutes: number; html: string;
   course: { slug: string; title: string }; module: { id: string; title: string };
 }
+export interface Progress { completed: string[]; lastLesson: string; percent: number; modules: { id: string; completed: number; total: number; percent: number }[] }
+export interface QuizQuestion { itemId: string; questionId: string; type: 'single' | 'multiple'; scenario?: string; stem: string; choose: number; options: { id: string; text: string }[] }
+export interface Feedback { correct: boolean; key: string[]; rationales: Record<string, string>; version: number }
 export interface ImportResult { created: number; enrolled: number; unchanged: number; generatedPasswords: { email: string; password: string }[] }
 
 /** ApiError is a problem+json response (RFC 9457), or a network failure (status 0). */
@@ -133,6 +136,20 @@ export class Client {
   }
   course(slug: string) {
     return this.request<Course>('GET', `/api/v1/courses/${encodeURIComponent(slug)}`);
+  }
+  progress(slug: string) {
+    return this.request<Progress>('GET', `/api/v1/courses/${encodeURIComponent(slug)}/progress`);
+  }
+  /** markLesson records completion (true/false) or, with undefined, only where to resume. */
+  markLesson(slug: string, lessonId: string, completed?: boolean) {
+    return this.request<Progress>('PUT', `/api/v1/courses/${encodeURIComponent(slug)}/progress/${encodeURIComponent(lessonId)}`, completed === undefined ? {} : { completed });
+  }
+  quiz(slug: string, scope: { moduleId?: string; lessonId?: string }) {
+    const part = scope.moduleId ? `modules/${encodeURIComponent(scope.moduleId)}` : `lessons/${encodeURIComponent(scope.lessonId ?? '')}`;
+    return this.request<Page<QuizQuestion>>('GET', `/api/v1/courses/${encodeURIComponent(slug)}/${part}/quiz`);
+  }
+  answer(itemId: string, questionId: string, choices: string[]) {
+    return this.request<Feedback>('POST', '/api/v1/practice/answers', { itemId, questionId, choices });
   }
   lesson(slug: string, id: string) {
     return this.request<Lesson>('GET', `/api/v1/courses/${encodeURIComponent(slug)}/lessons/${encodeURIComponent(id)}`);

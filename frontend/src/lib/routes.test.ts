@@ -10,6 +10,7 @@ describe('match', () => {
     ['/programs/abc123', { name: 'program', id: 'abc123' }],
     ['/courses/rhit-prep', { name: 'course', slug: 'rhit-prep' }],
     ['/courses/rhit-prep/lessons/l%201', { name: 'lesson', slug: 'rhit-prep', lessonId: 'l 1' }],
+    ['/courses/rhit-prep/modules/d3/quiz', { name: 'quiz', slug: 'rhit-prep', moduleId: 'd3' }],
     ['/nowhere', { name: 'notfound', path: '/nowhere' }],
   ];
   for (const [path, want] of cases) {

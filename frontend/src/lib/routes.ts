@@ -8,6 +8,7 @@ export type Route =
   | { name: 'program'; id: string }
   | { name: 'course'; slug: string }
   | { name: 'lesson'; slug: string; lessonId: string }
+  | { name: 'quiz'; slug: string; moduleId: string }
   | { name: 'notfound'; path: string };
 
 const patterns: [RegExp, (m: string[]) => Route][] = [
@@ -17,6 +18,7 @@ const patterns: [RegExp, (m: string[]) => Route][] = [
   [/^\/admin\/users$/, () => ({ name: 'users' })],
   [/^\/programs\/([^/]+)$/, (m) => ({ name: 'program', id: decodeURIComponent(m[1]) })],
   [/^\/courses\/([^/]+)$/, (m) => ({ name: 'course', slug: decodeURIComponent(m[1]) })],
+  [/^\/courses\/([^/]+)\/modules\/([^/]+)\/quiz$/, (m) => ({ name: 'quiz', slug: decodeURIComponent(m[1]), moduleId: decodeURIComponent(m[2]) })],
   [/^\/courses\/([^/]+)\/lessons\/([^/]+)$/, (m) => ({ name: 'lesson', slug: decodeURIComponent(m[1]), lessonId: decodeURIComponent(m[2]) })],
 ];
 
