@@ -15,6 +15,7 @@ import (
 	"github.com/chartroom-him/chartroom/internal/audit"
 	"github.com/chartroom-him/chartroom/internal/bank"
 	"github.com/chartroom-him/chartroom/internal/config"
+	"github.com/chartroom-him/chartroom/internal/content"
 	"github.com/chartroom-him/chartroom/internal/courses"
 	"github.com/chartroom-him/chartroom/internal/demo"
 	"github.com/chartroom-him/chartroom/internal/httpapi"
@@ -40,7 +41,8 @@ func openServices(ctx context.Context, cfg *config.Config, log *slog.Logger) (*s
 	}
 	auditLog := audit.NewLog(st, nil)
 	acc := accounts.NewService(st, auditLog, accounts.Options{SessionIdle: cfg.SessionIdle, SessionAbsolute: cfg.SessionAbsolute})
-	bk := bank.NewService(st, auditLog, nil)
+	rules, _ := content.Load(contentfiles.FS)
+	bk := bank.NewService(st, auditLog, nil).WithRules(bank.Rules{Blueprints: rules.Blueprints, Competencies: rules.Competencies})
 	return &services{
 		store:    st,
 		audit:    auditLog,
@@ -108,7 +110,7 @@ func cmdServe(ctx context.Context, args []string, env Env) error {
 	}
 
 	srv := httpapi.New(httpapi.Deps{
-		Accounts: svc.accounts, Programs: svc.programs, Audit: svc.audit, Courses: svc.courses,
+		Accounts: svc.accounts, Programs: svc.programs, Audit: svc.audit, Courses: svc.courses, Bank: svc.bank,
 		Ready: svc.store.Ping, UI: frontend.FS(), Logger: log,
 		SecureCookies: cfg.SecureCookies(), BodyLimit: cfg.BodyLimit, Version: versionString(),
 	})

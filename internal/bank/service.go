@@ -26,9 +26,11 @@ type Store interface {
 
 // Filter selects items for the bank browser.
 type Filter struct {
-	Exam, Domain, Status, Type string
-	Cursor                     string
-	Limit                      int
+	Exam, Domain, Status, Type, Bank string
+	Level                            string
+	Query                            string // text in the stem, scenario, topic or id
+	Cursor                           string
+	Limit                            int
 }
 
 // ImportResult counts what an import did.
@@ -45,6 +47,7 @@ type Service struct {
 	store Store
 	audit *audit.Log
 	now   func() time.Time
+	rules Rules
 }
 
 // NewService returns a bank Service.

@@ -223,3 +223,10 @@ func yamlMsg(err error) string {
 	}
 	return strings.TrimPrefix(err.Error(), "yaml: ")
 }
+
+// MarshalItems writes items in the bank file format.
+func MarshalItems(items []*Item) ([]byte, error) {
+	return yaml.Marshal(struct {
+		Items []*Item `yaml:"items"`
+	}{items})
+}

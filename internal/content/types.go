@@ -91,7 +91,7 @@ type Competencies struct {
 // Competency is one HIM competency with its Bloom level.
 type Competency struct {
 	ID    string `yaml:"id"`
-	Bloom string `yaml:"bloom"`
+	Bloom string `yaml:"bloom,omitempty"`
 	Text  string `yaml:"text"`
 }
 
@@ -99,32 +99,32 @@ type Competency struct {
 type Option struct {
 	ID        string `yaml:"id"`
 	Text      string `yaml:"text"`
-	Correct   bool   `yaml:"correct"`
+	Correct   bool   `yaml:"correct,omitempty"`
 	Rationale string `yaml:"rationale"`
 }
 
 // Item is a question, or a scenario set holding child questions in Items.
 type Item struct {
 	ID         string            `yaml:"id"`
-	Version    int               `yaml:"version"`
+	Version    int               `yaml:"version,omitempty"`
 	Type       string            `yaml:"type"`
-	Status     string            `yaml:"status"`
-	Exams      []string          `yaml:"exams"`
-	Blueprint  map[string]string `yaml:"blueprint"`
-	Topic      string            `yaml:"topic"`
-	Competency string            `yaml:"competency"`
-	Bloom      string            `yaml:"bloom"`
-	Level      string            `yaml:"level"`
-	Difficulty float64           `yaml:"difficulty"`
-	Angoff     *float64          `yaml:"angoff"`
-	Scenario   string            `yaml:"scenario"`
-	Stem       string            `yaml:"stem"`
-	Choose     int               `yaml:"choose"`
-	Options    []Option          `yaml:"options"`
-	References []string          `yaml:"references"`
-	Author     string            `yaml:"author"`
-	Reviewer   string            `yaml:"reviewer"`
-	Items      []Item            `yaml:"items"`
+	Status     string            `yaml:"status,omitempty"`
+	Exams      []string          `yaml:"exams,omitempty"`
+	Blueprint  map[string]string `yaml:"blueprint,omitempty"`
+	Topic      string            `yaml:"topic,omitempty"`
+	Competency string            `yaml:"competency,omitempty"`
+	Bloom      string            `yaml:"bloom,omitempty"`
+	Level      string            `yaml:"level,omitempty"`
+	Difficulty float64           `yaml:"difficulty,omitempty"`
+	Angoff     *float64          `yaml:"angoff,omitempty"`
+	Scenario   string            `yaml:"scenario,omitempty"`
+	Stem       string            `yaml:"stem,omitempty"`
+	Choose     int               `yaml:"choose,omitempty"`
+	Options    []Option          `yaml:"options,omitempty"`
+	References []string          `yaml:"references,omitempty"`
+	Author     string            `yaml:"author,omitempty"`
+	Reviewer   string            `yaml:"reviewer,omitempty"`
+	Items      []Item            `yaml:"items,omitempty"`
 
 	File  string         `yaml:"-"`
 	Line  int            `yaml:"-"`
@@ -179,8 +179,8 @@ type Module struct {
 type Lesson struct {
 	ID         string   `yaml:"id"`
 	Title      string   `yaml:"title"`
-	Competency string   `yaml:"competency"`
-	Bloom      string   `yaml:"bloom"`
+	Competency string   `yaml:"competency,omitempty"`
+	Bloom      string   `yaml:"bloom,omitempty"`
 	Minutes    int      `yaml:"minutes"`
 	Quiz       []string `yaml:"quiz"`
 

@@ -376,3 +376,42 @@ func TestProgressAndPracticeQuiz(t *testing.T) {
 		t.Errorf("responses on v1 = %d, want 1", it.Responses)
 	}
 }
+
+func TestBankAuthoringAPI(t *testing.T) {
+	f := newFixture(t)
+	ins, other := f.token("instructor"), f.token("coordinator")
+	if r := f.do("GET", "/api/v1/bank/items?q=which", f.token("student"), nil); r.status != 403 {
+		t.Errorf("student browsing the bank (keys!): %d, want 403", r.status)
+	}
+	item := map[string]any{
+		"id": "new-1", "bank": "authored", "type": "single", "status": "draft", "exams": []string{"RHIT"}, "blueprint": map[string]string{"RHIT": "3.1"},
+		"topic": "ALOS", "competency": "III.1", "author": "", "reviewer": "", "references": []string{"CDC NCHS definitions"},
+		"questions": []map[string]any{{"id": "new-1", "type": "single", "stem": "Average length of stay?", "choose": 1, "level": "application", "bloom": "apply", "difficulty": 0.5,
+			"options": []map[string]any{{"id": "A", "text": "4.0", "correct": true, "rationale": "Discharge days over discharges."}, {"id": "B", "text": "3.0", "rationale": "x"}, {"id": "C", "text": "5.0", "rationale": "x"}, {"id": "D", "text": "6.0", "rationale": "x"}}}},
+	}
+	r := f.do("PUT", "/api/v1/bank/items/new-1", ins, item)
+	if r.status != 200 || r.json["status"] != "draft" || r.json["author"] != "instructor@example.edu" {
+		t.Fatalf("create: %d %s", r.status, r.body)
+	}
+	item["questions"].([]map[string]any)[0]["options"] = []map[string]any{{"id": "A", "text": "4.0", "correct": true, "rationale": "r"}}
+	if r := f.do("PUT", "/api/v1/bank/items/new-1", ins, item); r.status != 400 || !strings.Contains(string(r.body), "exactly 4 options") {
+		t.Errorf("invalid edit: %d %s", r.status, r.body)
+	}
+	if r := f.do("POST", "/api/v1/bank/items/new-1/status", ins, map[string]string{"status": "review"}); r.status != 200 {
+		t.Fatalf("to review: %d %s", r.status, r.body)
+	}
+	if r := f.do("POST", "/api/v1/bank/items/new-1/status", ins, map[string]string{"status": "active"}); r.status != 403 {
+		t.Errorf("author approving: %d, want 403", r.status)
+	}
+	if r := f.do("POST", "/api/v1/bank/items/new-1/status", other, map[string]string{"status": "active"}); r.status != 200 || r.json["reviewer"] != "coordinator@example.edu" {
+		t.Errorf("second reader approving: %d %s", r.status, r.body)
+	}
+	r = f.do("GET", "/api/v1/bank/items?status=active&exam=RHIT&domain=3&q=length", ins, nil)
+	if r.status != 200 || len(r.json["items"].([]any)) != 1 {
+		t.Errorf("browse with filters: %d %s", r.status, r.body)
+	}
+	r = f.do("GET", "/api/v1/bank/export?bank=authored", ins, nil)
+	if r.status != 200 || !strings.Contains(string(r.body), "id: new-1") || !strings.HasPrefix(r.header.Get("Content-Type"), "application/yaml") {
+		t.Errorf("export: %d %q %s", r.status, r.header.Get("Content-Type"), r.body)
+	}
+}

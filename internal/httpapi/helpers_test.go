@@ -7,12 +7,14 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"testing"
 	"time"
 
 	"github.com/chartroom-him/chartroom/internal/accounts"
 	"github.com/chartroom-him/chartroom/internal/audit"
 	"github.com/chartroom-him/chartroom/internal/bank"
+	"github.com/chartroom-him/chartroom/internal/content"
 	"github.com/chartroom-him/chartroom/internal/courses"
 	"github.com/chartroom-him/chartroom/internal/httpapi"
 	"github.com/chartroom-him/chartroom/internal/mongostore/mongotest"
@@ -50,8 +52,10 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{t: t, acc: acc, progs: progs, audit: log, users: map[string]accounts.User{}}
 	bk := bank.NewService(st, log, nil)
 	crs := courses.NewService(st, log, nil).WithProgress(st, bk)
+	tr, _ := content.Load(os.DirFS("../../content"))
+	bk.WithRules(bank.Rules{Blueprints: tr.Blueprints, Competencies: tr.Competencies})
 	f.bank = bk
-	f.srv = httpapi.New(httpapi.Deps{Accounts: acc, Programs: progs, Audit: log, Courses: crs, Ready: st.Ping, BodyLimit: 64 << 10})
+	f.srv = httpapi.New(httpapi.Deps{Accounts: acc, Programs: progs, Audit: log, Courses: crs, Bank: bk, Ready: st.Ping, BodyLimit: 64 << 10})
 	if _, err := crs.Import(ctx, "test", []courses.Course{{Slug: "test-course", Title: "Test course", Exam: "RHIT", Modules: []courses.Module{{
 		ID: "m1", Title: "Module", Domain: "1", Quiz: []string{"q-1"}, Lessons: []courses.Lesson{{ID: "test-course-m1-intro", Title: "Intro", Markdown: "# Intro\n\nSafe <script>alert(1)</script> text."}},
 	}}}}); err != nil {

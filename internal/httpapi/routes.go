@@ -51,6 +51,12 @@ func (s *Server) registerRoutes() {
 	s.handle(fiber.MethodPut, v1+"/courses/:slug/progress/:lessonId", Authenticated, s.putProgress)
 	s.handle(fiber.MethodPost, v1+"/practice/answers", Authenticated, s.practiceAnswer)
 
+	s.handle(fiber.MethodGet, v1+"/bank/items", Authenticated, s.browseBank)
+	s.handle(fiber.MethodGet, v1+"/bank/items/:id", Authenticated, s.getItem)
+	s.handle(fiber.MethodPut, v1+"/bank/items/:id", Authenticated, s.saveItem)
+	s.handle(fiber.MethodPost, v1+"/bank/items/:id/status", Authenticated, s.setItemStatus)
+	s.handle(fiber.MethodGet, v1+"/bank/export", Authenticated, s.exportBank)
+
 	// Unknown API paths are problems, not the web UI.
 	s.app.All("/api/*", func(c *fiber.Ctx) error {
 		return apperr.New(apperr.NotFound, "No such API endpoint: %s %s", c.Method(), c.Path())

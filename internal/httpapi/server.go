@@ -17,6 +17,7 @@ import (
 
 	"github.com/chartroom-him/chartroom/internal/accounts"
 	"github.com/chartroom-him/chartroom/internal/audit"
+	"github.com/chartroom-him/chartroom/internal/bank"
 	"github.com/chartroom-him/chartroom/internal/courses"
 	"github.com/chartroom-him/chartroom/internal/programs"
 )
@@ -27,6 +28,7 @@ type Deps struct {
 	Programs *programs.Service
 	Audit    *audit.Log
 	Courses  *courses.Service
+	Bank     *bank.Service
 	// Ready reports whether the store answers; /readyz calls it.
 	Ready func(ctx context.Context) error
 	// UI holds the built web UI (index.html at its root); nil serves a notice instead.

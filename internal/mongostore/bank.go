@@ -3,6 +3,7 @@ package mongostore
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
@@ -158,6 +159,16 @@ func (s *Store) ListItems(ctx context.Context, f bank.Filter) ([]bank.Item, stri
 	}
 	if f.Type != "" {
 		filter["type"] = f.Type
+	}
+	if f.Bank != "" {
+		filter["bank"] = f.Bank
+	}
+	if f.Level != "" {
+		filter["questions.level"] = f.Level
+	}
+	if f.Query != "" {
+		q := bson.M{"$regex": regexp.QuoteMeta(f.Query), "$options": "i"}
+		filter["$or"] = bson.A{bson.M{"_id": q}, bson.M{"topic": q}, bson.M{"scenario": q}, bson.M{"questions.stem": q}}
 	}
 	filter, opts := pageAnd(filter, f.Cursor, f.Limit)
 	cur, err := s.db.Collection("items").Find(ctx, filter, opts)
