@@ -34,6 +34,14 @@ export interface Lesson {
 export interface Progress { completed: string[]; lastLesson: string; percent: number; modules: { id: string; completed: number; total: number; percent: number }[] }
 export interface QuizQuestion { itemId: string; questionId: string; type: 'single' | 'multiple'; scenario?: string; stem: string; choose: number; options: { id: string; text: string }[] }
 export interface Feedback { correct: boolean; key: string[]; rationales: Record<string, string>; version: number }
+export interface BankOption { id: string; text: string; correct: boolean; rationale: string }
+export interface BankQuestion { id: string; type: 'single' | 'multiple'; stem: string; choose: number; options: BankOption[]; level: string; bloom: string; difficulty: number; angoff?: number | null; references?: string[] }
+export interface BankItem {
+  id: string; bank: string; type: 'single' | 'multiple' | 'scenario'; status: string; exams: string[]; blueprint: Record<string, string>;
+  topic: string; competency: string; scenario?: string; questions: BankQuestion[]; references?: string[]; author: string; reviewer: string;
+  version?: number; responses?: number; updatedAt?: string;
+  history?: { version: number; status: string; reviewer: string; responses: number; current: boolean }[];
+}
 export interface ImportResult { created: number; enrolled: number; unchanged: number; generatedPasswords: { email: string; password: string }[] }
 
 /** ApiError is a problem+json response (RFC 9457), or a network failure (status 0). */
@@ -150,6 +158,19 @@ export class Client {
   }
   answer(itemId: string, questionId: string, choices: string[]) {
     return this.request<Feedback>('POST', '/api/v1/practice/answers', { itemId, questionId, choices });
+  }
+  bankItems(f: Record<string, string>) {
+    return this.request<Page<BankItem>>('GET', `/api/v1/bank/items?${qs({ ...f, limit: '25' })}`);
+  }
+  bankItem(id: string) {
+    return this.request<BankItem>('GET', `/api/v1/bank/items/${encodeURIComponent(id)}`);
+  }
+  saveItem(it: BankItem) {
+    const { version: _v, responses: _r, updatedAt: _u, history: _h, ...body } = it;
+    return this.request<BankItem>('PUT', `/api/v1/bank/items/${encodeURIComponent(it.id)}`, body);
+  }
+  setItemStatus(id: string, status: string) {
+    return this.request<BankItem>('POST', `/api/v1/bank/items/${encodeURIComponent(id)}/status`, { status });
   }
   lesson(slug: string, id: string) {
     return this.request<Lesson>('GET', `/api/v1/courses/${encodeURIComponent(slug)}/lessons/${encodeURIComponent(id)}`);

@@ -11,6 +11,8 @@ describe('match', () => {
     ['/courses/rhit-prep', { name: 'course', slug: 'rhit-prep' }],
     ['/courses/rhit-prep/lessons/l%201', { name: 'lesson', slug: 'rhit-prep', lessonId: 'l 1' }],
     ['/courses/rhit-prep/modules/d3/quiz', { name: 'quiz', slug: 'rhit-prep', moduleId: 'd3' }],
+    ['/bank', { name: 'bank' }],
+    ['/bank/items/rev-014', { name: 'item', id: 'rev-014' }],
     ['/nowhere', { name: 'notfound', path: '/nowhere' }],
   ];
   for (const [path, want] of cases) {

@@ -9,6 +9,8 @@ export type Route =
   | { name: 'course'; slug: string }
   | { name: 'lesson'; slug: string; lessonId: string }
   | { name: 'quiz'; slug: string; moduleId: string }
+  | { name: 'bank' }
+  | { name: 'item'; id: string }
   | { name: 'notfound'; path: string };
 
 const patterns: [RegExp, (m: string[]) => Route][] = [
@@ -16,6 +18,8 @@ const patterns: [RegExp, (m: string[]) => Route][] = [
   [/^\/login$/, () => ({ name: 'login' })],
   [/^\/account$/, () => ({ name: 'account' })],
   [/^\/admin\/users$/, () => ({ name: 'users' })],
+  [/^\/bank$/, () => ({ name: 'bank' })],
+  [/^\/bank\/items\/([^/]+)$/, (m) => ({ name: 'item', id: decodeURIComponent(m[1]) })],
   [/^\/programs\/([^/]+)$/, (m) => ({ name: 'program', id: decodeURIComponent(m[1]) })],
   [/^\/courses\/([^/]+)$/, (m) => ({ name: 'course', slug: decodeURIComponent(m[1]) })],
   [/^\/courses\/([^/]+)\/modules\/([^/]+)\/quiz$/, (m) => ({ name: 'quiz', slug: decodeURIComponent(m[1]), moduleId: decodeURIComponent(m[2]) })],
