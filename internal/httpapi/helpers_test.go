@@ -30,7 +30,7 @@ const testPassword = "correct-horse-battery"
 
 // fixture is a server over a fresh database with one user per persona and two programs.
 type fixture struct {
-	t       *testing.T
+	t       testing.TB
 	srv     *httpapi.Server
 	acc     *accounts.Service
 	progs   *programs.Service
@@ -42,7 +42,7 @@ type fixture struct {
 	users   map[string]accounts.User
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	st := mongotest.Open(t)
