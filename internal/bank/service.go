@@ -138,3 +138,20 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Item, string, error) {
 	}
 	return s.store.ListItems(ctx, f)
 }
+
+// ActiveItems returns every active item serving exam (the pool forms are drawn from).
+func (s *Service) ActiveItems(ctx context.Context, exam string) ([]Item, error) {
+	var out []Item
+	cursor := ""
+	for {
+		page, next, err := s.store.ListItems(ctx, Filter{Exam: exam, Status: "active", Cursor: cursor, Limit: 200})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page...)
+		if next == "" {
+			return out, nil
+		}
+		cursor = next
+	}
+}

@@ -43,6 +43,16 @@ var migrations = []migration{
 		"progress":           {idx(bson.D{{Key: "userId", Value: 1}}, false, "user")},
 		"practice_responses": {idx(bson.D{{Key: "itemId", Value: 1}, {Key: "version", Value: 1}}, false, "item_version"), idx(bson.D{{Key: "userId", Value: 1}}, false, "user")},
 	}},
+	{4, "exams and attempts", map[string][]mongo.IndexModel{
+		"exams":          {idx(bson.D{{Key: "programId", Value: 1}}, false, "program")},
+		"accommodations": {idx(bson.D{{Key: "studentId", Value: 1}}, false, "student")},
+		"attempts": {
+			idx(bson.D{{Key: "numberKey", Value: 1}}, true, "exam_student_number_unique"),
+			idx(bson.D{{Key: "examId", Value: 1}, {Key: "studentId", Value: 1}}, false, "exam_student"),
+			idx(bson.D{{Key: "status", Value: 1}, {Key: "deadline", Value: 1}}, false, "status_deadline"),
+		},
+		"responses": {idx(bson.D{{Key: "attemptId", Value: 1}}, false, "attempt")},
+	}},
 }
 
 // SchemaVersion is the version Migrate brings a database to.

@@ -1,0 +1,374 @@
+package mongostore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/mongo"
+	"go.mongodb.org/mongo-driver/mongo/options"
+
+	"github.com/chartroom-him/chartroom/internal/apperr"
+	"github.com/chartroom-him/chartroom/internal/bank"
+	"github.com/chartroom-him/chartroom/internal/exams"
+)
+
+var _ exams.Store = (*Store)(nil)
+
+type reviewDoc struct {
+	Responses   string `bson:"responses"`
+	Correctness string `bson:"correctness"`
+	Key         string `bson:"key"`
+	Rationale   string `bson:"rationale"`
+}
+
+type examDoc struct {
+	ID              string    `bson:"_id"`
+	ProgramID       string    `bson:"programId"`
+	Title           string    `bson:"title"`
+	Kind            string    `bson:"kind"`
+	Exam            string    `bson:"exam"`
+	Domain          string    `bson:"domain,omitempty"`
+	ItemIDs         []string  `bson:"itemIds,omitempty"`
+	ScoredItems     int       `bson:"scoredItems"`
+	PretestItems    int       `bson:"pretestItems"`
+	TimeLimitSec    int64     `bson:"timeLimitSec"`
+	OpensAt         time.Time `bson:"opensAt"`
+	ClosesAt        time.Time `bson:"closesAt"`
+	AttemptsAllowed int       `bson:"attemptsAllowed"`
+	ShuffleOptions  bool      `bson:"shuffleOptions"`
+	Review          reviewDoc `bson:"review"`
+	CohortIDs       []string  `bson:"cohortIds,omitempty"`
+	CutPercent      float64   `bson:"cutPercent"`
+	FeeID           string    `bson:"feeId,omitempty"`
+	CreatedBy       string    `bson:"createdBy"`
+	CreatedAt       time.Time `bson:"createdAt"`
+}
+
+func (d examDoc) exam() exams.Exam {
+	return exams.Exam{ID: d.ID, ProgramID: d.ProgramID, Title: d.Title, Kind: exams.Kind(d.Kind), Exam: d.Exam, Domain: d.Domain, ItemIDs: d.ItemIDs,
+		ScoredItems: d.ScoredItems, PretestItems: d.PretestItems, TimeLimit: time.Duration(d.TimeLimitSec) * time.Second,
+		OpensAt: utcOrZero(d.OpensAt), ClosesAt: utcOrZero(d.ClosesAt), AttemptsAllowed: d.AttemptsAllowed, ShuffleOptions: d.ShuffleOptions,
+		Review:    exams.ReviewPolicy{Responses: exams.When(d.Review.Responses), Correctness: exams.When(d.Review.Correctness), Key: exams.When(d.Review.Key), Rationale: exams.When(d.Review.Rationale)},
+		CohortIDs: d.CohortIDs, CutPercent: d.CutPercent, FeeID: d.FeeID, CreatedBy: d.CreatedBy, CreatedAt: d.CreatedAt.UTC()}
+}
+
+func utcOrZero(t time.Time) time.Time {
+	if t.IsZero() || t.Unix() <= 0 {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+// CreateExam inserts an exam and sets its ID.
+func (s *Store) CreateExam(ctx context.Context, e *exams.Exam) error {
+	if e.ID == "" {
+		e.ID = newID()
+	}
+	_, err := s.db.Collection("exams").InsertOne(ctx, examDoc{ID: e.ID, ProgramID: e.ProgramID, Title: e.Title, Kind: string(e.Kind), Exam: e.Exam,
+		Domain: e.Domain, ItemIDs: e.ItemIDs, ScoredItems: e.ScoredItems, PretestItems: e.PretestItems, TimeLimitSec: int64(e.TimeLimit / time.Second),
+		OpensAt: e.OpensAt, ClosesAt: e.ClosesAt, AttemptsAllowed: e.AttemptsAllowed, ShuffleOptions: e.ShuffleOptions,
+		Review:    reviewDoc{Responses: string(e.Review.Responses), Correctness: string(e.Review.Correctness), Key: string(e.Review.Key), Rationale: string(e.Review.Rationale)},
+		CohortIDs: e.CohortIDs, CutPercent: e.CutPercent, FeeID: e.FeeID, CreatedBy: e.CreatedBy, CreatedAt: e.CreatedAt})
+	return mapErr(err, "exam")
+}
+
+// ExamByID returns one exam.
+func (s *Store) ExamByID(ctx context.Context, id string) (exams.Exam, error) {
+	var d examDoc
+	err := s.db.Collection("exams").FindOne(ctx, bson.M{"_id": id}).Decode(&d)
+	return d.exam(), mapErr(err, "exam")
+}
+
+// ExamsByPrograms returns the exams of the given programs, newest first.
+func (s *Store) ExamsByPrograms(ctx context.Context, programIDs []string) ([]exams.Exam, error) {
+	if len(programIDs) == 0 {
+		return nil, nil
+	}
+	cur, err := s.db.Collection("exams").Find(ctx, bson.M{"programId": bson.M{"$in": programIDs}}, options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}))
+	if err != nil {
+		return nil, mapErr(err, "exams")
+	}
+	var docs []examDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, mapErr(err, "exams")
+	}
+	out := make([]exams.Exam, len(docs))
+	for i, d := range docs {
+		out[i] = d.exam()
+	}
+	return out, nil
+}
+
+type accDoc struct {
+	ID           string  `bson:"_id"` // studentId/examId
+	StudentID    string  `bson:"studentId"`
+	ExamID       string  `bson:"examId"`
+	Multiplier   float64 `bson:"multiplier"`
+	ExtraMinutes int     `bson:"extraMinutes"`
+	Untimed      bool    `bson:"untimed"`
+}
+
+// Accommodations returns a student's accommodations (course-wide and per exam).
+func (s *Store) Accommodations(ctx context.Context, studentID string) ([]exams.Accommodation, error) {
+	cur, err := s.db.Collection("accommodations").Find(ctx, bson.M{"studentId": studentID})
+	if err != nil {
+		return nil, mapErr(err, "accommodations")
+	}
+	var docs []accDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, mapErr(err, "accommodations")
+	}
+	out := make([]exams.Accommodation, len(docs))
+	for i, d := range docs {
+		out[i] = exams.Accommodation{StudentID: d.StudentID, ExamID: d.ExamID, Multiplier: d.Multiplier, ExtraMinutes: d.ExtraMinutes, Untimed: d.Untimed}
+	}
+	return out, nil
+}
+
+// SetAccommodation inserts or replaces one accommodation.
+func (s *Store) SetAccommodation(ctx context.Context, a exams.Accommodation) error {
+	d := accDoc{ID: a.StudentID + "/" + a.ExamID, StudentID: a.StudentID, ExamID: a.ExamID, Multiplier: a.Multiplier, ExtraMinutes: a.ExtraMinutes, Untimed: a.Untimed}
+	_, err := s.db.Collection("accommodations").ReplaceOne(ctx, bson.M{"_id": d.ID}, d, options.Replace().SetUpsert(true))
+	return mapErr(err, "accommodation")
+}
+
+type domainScoreDoc struct {
+	Code    string `bson:"code"`
+	Correct int    `bson:"correct"`
+	Total   int    `bson:"total"`
+}
+
+type scoreDoc struct {
+	Raw        int              `bson:"raw"`
+	Total      int              `bson:"total"`
+	Percent    float64          `bson:"percent"`
+	Cut        float64          `bson:"cut"`
+	Scaled     int              `bson:"scaled"`
+	Passed     bool             `bson:"passed"`
+	Domains    []domainScoreDoc `bson:"domains"`
+	Subdomains []domainScoreDoc `bson:"subdomains"`
+}
+
+type attemptDoc struct {
+	ID           string    `bson:"_id"`
+	ExamID       string    `bson:"examId"`
+	StudentID    string    `bson:"studentId"`
+	Number       int       `bson:"number"`
+	NumberKey    string    `bson:"numberKey"` // examId/studentId/number: unique
+	Status       string    `bson:"status"`
+	StartedAt    time.Time `bson:"startedAt"`
+	Deadline     time.Time `bson:"deadline"`
+	Timed        bool      `bson:"timed"`
+	ExtensionSec int64     `bson:"extensionSec"`
+	Position     int       `bson:"position"`
+	ItemIDs      []string  `bson:"itemIds"`
+	CutPercent   float64   `bson:"cutPercent"`
+	FinishedAt   time.Time `bson:"finishedAt"`
+	Score        *scoreDoc `bson:"score,omitempty"`
+}
+
+func (d attemptDoc) attempt() exams.Attempt {
+	a := exams.Attempt{ID: d.ID, ExamID: d.ExamID, StudentID: d.StudentID, Number: d.Number, Status: exams.Status(d.Status),
+		StartedAt: d.StartedAt.UTC(), Deadline: utcOrZero(d.Deadline), Timed: d.Timed, Extension: time.Duration(d.ExtensionSec) * time.Second,
+		Position: d.Position, ItemIDs: d.ItemIDs, CutPercent: d.CutPercent, FinishedAt: utcOrZero(d.FinishedAt)}
+	if d.Score != nil {
+		sc := exams.Score{Raw: d.Score.Raw, Total: d.Score.Total, Percent: d.Score.Percent, Cut: d.Score.Cut, Scaled: d.Score.Scaled, Passed: d.Score.Passed}
+		for _, x := range d.Score.Domains {
+			sc.Domains = append(sc.Domains, exams.DomainScore(x))
+		}
+		for _, x := range d.Score.Subdomains {
+			sc.Subdomains = append(sc.Subdomains, exams.DomainScore(x))
+		}
+		a.Score = &sc
+	}
+	return a
+}
+
+type formQuestionDoc struct {
+	ItemID     string      `bson:"itemId"`
+	Version    int         `bson:"version"`
+	QuestionID string      `bson:"questionId"`
+	Type       string      `bson:"type"`
+	Scenario   string      `bson:"scenario,omitempty"`
+	Stem       string      `bson:"stem"`
+	Choose     int         `bson:"choose"`
+	Options    []optionDoc `bson:"options"`
+	Domain     string      `bson:"domain"`
+	Subdomain  string      `bson:"subdomain"`
+	Pretest    bool        `bson:"pretest"`
+	Angoff     *float64    `bson:"angoff,omitempty"`
+}
+
+// CreateAttempt stores a new attempt and, separately, its frozen form: saves then touch
+// only small documents.
+func (s *Store) CreateAttempt(ctx context.Context, a *exams.Attempt, form []exams.FormQuestion) error {
+	if a.ID == "" {
+		a.ID = newID()
+	}
+	qs := make([]formQuestionDoc, len(form))
+	for i, q := range form {
+		d := formQuestionDoc{ItemID: q.ItemID, Version: q.Version, QuestionID: q.QuestionID, Type: q.Type, Scenario: q.Scenario, Stem: q.Stem,
+			Choose: q.Choose, Domain: q.Domain, Subdomain: q.Subdomain, Pretest: q.Pretest, Angoff: q.Angoff}
+		for _, o := range q.Options {
+			d.Options = append(d.Options, optionDoc(o))
+		}
+		qs[i] = d
+	}
+	// The form goes first: an attempt is never visible without its form.
+	if _, err := s.db.Collection("attempt_forms").InsertOne(ctx, bson.M{"_id": a.ID, "questions": qs}); err != nil {
+		return mapErr(err, "attempt form")
+	}
+	_, err := s.db.Collection("attempts").InsertOne(ctx, attemptDoc{ID: a.ID, ExamID: a.ExamID, StudentID: a.StudentID, Number: a.Number,
+		NumberKey: fmt.Sprintf("%s/%s/%d", a.ExamID, a.StudentID, a.Number), Status: string(a.Status), StartedAt: a.StartedAt,
+		Deadline: a.Deadline, Timed: a.Timed, ItemIDs: a.ItemIDs, CutPercent: a.CutPercent})
+	if err != nil {
+		_, _ = s.db.Collection("attempt_forms").DeleteOne(context.WithoutCancel(ctx), bson.M{"_id": a.ID})
+	}
+	return mapErr(err, "attempt")
+}
+
+// AttemptByID returns one attempt.
+func (s *Store) AttemptByID(ctx context.Context, id string) (exams.Attempt, error) {
+	var d attemptDoc
+	err := s.db.Collection("attempts").FindOne(ctx, bson.M{"_id": id}).Decode(&d)
+	return d.attempt(), mapErr(err, "attempt")
+}
+
+// AttemptForm returns an attempt's frozen form.
+func (s *Store) AttemptForm(ctx context.Context, id string) ([]exams.FormQuestion, error) {
+	var d struct {
+		Questions []formQuestionDoc `bson:"questions"`
+	}
+	if err := s.db.Collection("attempt_forms").FindOne(ctx, bson.M{"_id": id}).Decode(&d); err != nil {
+		return nil, mapErr(err, "attempt form")
+	}
+	out := make([]exams.FormQuestion, len(d.Questions))
+	for i, q := range d.Questions {
+		fq := exams.FormQuestion{ItemID: q.ItemID, Version: q.Version, QuestionID: q.QuestionID, Type: q.Type, Scenario: q.Scenario, Stem: q.Stem,
+			Choose: q.Choose, Domain: q.Domain, Subdomain: q.Subdomain, Pretest: q.Pretest, Angoff: q.Angoff}
+		for _, o := range q.Options {
+			fq.Options = append(fq.Options, bank.Option(o))
+		}
+		out[i] = fq
+	}
+	return out, nil
+}
+
+func (s *Store) findAttempts(ctx context.Context, filter bson.M, opts ...*options.FindOptions) ([]exams.Attempt, error) {
+	cur, err := s.db.Collection("attempts").Find(ctx, filter, opts...)
+	if err != nil {
+		return nil, mapErr(err, "attempts")
+	}
+	var docs []attemptDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, mapErr(err, "attempts")
+	}
+	out := make([]exams.Attempt, len(docs))
+	for i, d := range docs {
+		out[i] = d.attempt()
+	}
+	return out, nil
+}
+
+// AttemptsOf returns a student's attempts at an exam, in order.
+func (s *Store) AttemptsOf(ctx context.Context, examID, studentID string) ([]exams.Attempt, error) {
+	return s.findAttempts(ctx, bson.M{"examId": examID, "studentId": studentID}, options.Find().SetSort(bson.D{{Key: "number", Value: 1}}))
+}
+
+// AttemptsOfExam returns every attempt at an exam.
+func (s *Store) AttemptsOfExam(ctx context.Context, examID string) ([]exams.Attempt, error) {
+	return s.findAttempts(ctx, bson.M{"examId": examID}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+}
+
+type responseDoc struct {
+	ID         string    `bson:"_id"` // attemptId/questionId
+	AttemptID  string    `bson:"attemptId"`
+	QuestionID string    `bson:"questionId"`
+	Choices    []string  `bson:"choices"`
+	Flagged    bool      `bson:"flagged"`
+	Seq        int64     `bson:"seq"`
+	SavedAt    time.Time `bson:"savedAt"`
+}
+
+// SaveResponse writes a response unless the stored one has the same or a newer sequence
+// number. The filter and the upsert make it one atomic, idempotent operation: a stale
+// change matches nothing, tries to insert the existing id and is refused by it.
+func (s *Store) SaveResponse(ctx context.Context, attemptID string, r exams.Response, at time.Time) (bool, error) {
+	id := attemptID + "/" + r.QuestionID
+	choices := r.Choices
+	if choices == nil {
+		choices = []string{}
+	}
+	_, err := s.db.Collection("responses").UpdateOne(ctx,
+		bson.M{"_id": id, "seq": bson.M{"$lt": r.Seq}},
+		bson.M{"$set": bson.M{"attemptId": attemptID, "questionId": r.QuestionID, "choices": choices, "flagged": r.Flagged, "seq": r.Seq, "savedAt": at}},
+		options.Update().SetUpsert(true))
+	if mongo.IsDuplicateKeyError(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, mapErr(err, "response")
+	}
+	return true, nil
+}
+
+// Responses returns an attempt's responses by question id.
+func (s *Store) Responses(ctx context.Context, attemptID string) (map[string]exams.Response, error) {
+	cur, err := s.db.Collection("responses").Find(ctx, bson.M{"attemptId": attemptID})
+	if err != nil {
+		return nil, mapErr(err, "responses")
+	}
+	var docs []responseDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, mapErr(err, "responses")
+	}
+	out := make(map[string]exams.Response, len(docs))
+	for _, d := range docs {
+		out[d.QuestionID] = exams.Response{QuestionID: d.QuestionID, Choices: d.Choices, Flagged: d.Flagged, Seq: d.Seq}
+	}
+	return out, nil
+}
+
+// SetPosition records the question the student is on.
+func (s *Store) SetPosition(ctx context.Context, attemptID string, pos int) error {
+	_, err := s.db.Collection("attempts").UpdateOne(ctx, bson.M{"_id": attemptID}, bson.M{"$set": bson.M{"position": pos}})
+	return mapErr(err, "attempt")
+}
+
+// FinishAttempt closes an open attempt with its score, atomically: only the first caller
+// wins, later ones get the stored result.
+func (s *Store) FinishAttempt(ctx context.Context, id string, status exams.Status, at time.Time, sc exams.Score) (exams.Attempt, error) {
+	sd := &scoreDoc{Raw: sc.Raw, Total: sc.Total, Percent: sc.Percent, Cut: sc.Cut, Scaled: sc.Scaled, Passed: sc.Passed}
+	for _, x := range sc.Domains {
+		sd.Domains = append(sd.Domains, domainScoreDoc(x))
+	}
+	for _, x := range sc.Subdomains {
+		sd.Subdomains = append(sd.Subdomains, domainScoreDoc(x))
+	}
+	_, err := s.db.Collection("attempts").UpdateOne(ctx, bson.M{"_id": id, "status": string(exams.Open)},
+		bson.M{"$set": bson.M{"status": string(status), "finishedAt": at, "score": sd}})
+	if err != nil {
+		return exams.Attempt{}, mapErr(err, "attempt")
+	}
+	return s.AttemptByID(ctx, id)
+}
+
+// SetDeadline moves an attempt's deadline (instructor extension).
+func (s *Store) SetDeadline(ctx context.Context, id string, deadline time.Time, ext time.Duration) error {
+	r, err := s.db.Collection("attempts").UpdateOne(ctx, bson.M{"_id": id, "status": string(exams.Open)},
+		bson.M{"$set": bson.M{"deadline": deadline, "extensionSec": int64(ext / time.Second)}})
+	if err != nil {
+		return mapErr(err, "attempt")
+	}
+	if r.MatchedCount == 0 {
+		return apperr.New(apperr.Conflict, "The attempt is no longer open.")
+	}
+	return nil
+}
+
+// DueAttempts returns open timed attempts whose deadline is before t.
+func (s *Store) DueAttempts(ctx context.Context, t time.Time, limit int) ([]exams.Attempt, error) {
+	return s.findAttempts(ctx, bson.M{"status": string(exams.Open), "timed": true, "deadline": bson.M{"$lt": t}}, options.Find().SetLimit(int64(limit)))
+}
