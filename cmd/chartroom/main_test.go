@@ -153,7 +153,7 @@ func TestSeedIsIdempotentAndUserCreate(t *testing.T) {
 	if err := run(ctx, []string{"seed", "--data", data}, env(nil), nil, &out, &errb); err != nil {
 		t.Fatalf("seed: %v %s", err, errb.String())
 	}
-	if !strings.Contains(out.String(), "68 created, 0 unchanged") {
+	if !strings.Contains(out.String(), "71 created, 0 unchanged") {
 		t.Errorf("first seed: %q", out.String())
 	}
 	out.Reset()

@@ -18,6 +18,7 @@ import (
 	"github.com/chartroom-him/chartroom/internal/content"
 	"github.com/chartroom-him/chartroom/internal/courses"
 	"github.com/chartroom-him/chartroom/internal/demo"
+	"github.com/chartroom-him/chartroom/internal/exams"
 	"github.com/chartroom-him/chartroom/internal/httpapi"
 	"github.com/chartroom-him/chartroom/internal/mongostore"
 	"github.com/chartroom-him/chartroom/internal/programs"
@@ -32,6 +33,7 @@ type services struct {
 	programs *programs.Service
 	bank     *bank.Service
 	courses  *courses.Service
+	exams    *exams.Service
 }
 
 func openServices(ctx context.Context, cfg *config.Config, log *slog.Logger) (*services, error) {
@@ -43,11 +45,13 @@ func openServices(ctx context.Context, cfg *config.Config, log *slog.Logger) (*s
 	acc := accounts.NewService(st, auditLog, accounts.Options{SessionIdle: cfg.SessionIdle, SessionAbsolute: cfg.SessionAbsolute})
 	rules, _ := content.Load(contentfiles.FS)
 	bk := bank.NewService(st, auditLog, nil).WithRules(bank.Rules{Blueprints: rules.Blueprints, Competencies: rules.Competencies})
+	progs := programs.NewService(st, acc, auditLog, nil)
 	return &services{
 		store:    st,
 		audit:    auditLog,
 		accounts: acc,
-		programs: programs.NewService(st, acc, auditLog, nil),
+		programs: progs,
+		exams:    exams.NewService(st, bk, progs, auditLog, exams.Options{Grace: cfg.Grace, Blueprints: rules.Blueprints}),
 		bank:     bk,
 		courses:  courses.NewService(st, auditLog, nil).WithProgress(st, bk),
 	}, nil
@@ -110,7 +114,7 @@ func cmdServe(ctx context.Context, args []string, env Env) error {
 	}
 
 	srv := httpapi.New(httpapi.Deps{
-		Accounts: svc.accounts, Programs: svc.programs, Audit: svc.audit, Courses: svc.courses, Bank: svc.bank,
+		Accounts: svc.accounts, Programs: svc.programs, Audit: svc.audit, Courses: svc.courses, Bank: svc.bank, Exams: svc.exams,
 		Ready: svc.store.Ping, UI: frontend.FS(), Logger: log,
 		SecureCookies: cfg.SecureCookies(), BodyLimit: cfg.BodyLimit, Version: versionString(),
 	})
@@ -121,6 +125,8 @@ func cmdServe(ctx context.Context, args []string, env Env) error {
 	sweepCtx, stopSweep := context.WithCancel(ctx)
 	defer stopSweep()
 	go svc.accounts.RunSweeper(sweepCtx, 5*time.Minute, func(err error) { log.Warn("session sweep failed", "err", err) })
+	// Attempts past their deadline are closed from the store, so none is lost to a restart.
+	go svc.exams.RunSweeper(sweepCtx, 15*time.Second, func(err error) { log.Warn("attempt sweep failed", "err", err) })
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.App().Listener(ln) }()
@@ -153,16 +159,16 @@ func loadDemoIfEmpty(ctx context.Context, svc *services, log *slog.Logger) error
 		log.Info("demo data skipped: the store already has users")
 		return nil
 	}
-	sum, err := demo.Load(ctx, seed.FS, svc.accounts, svc.programs)
-	if err != nil {
-		return err
-	}
-	log.Info("demo data loaded", "summary", sum.String())
 	br, cr, err := importContent(ctx, contentfiles.FS, svc, nil)
 	if err != nil {
 		return err
 	}
 	log.Info("demo content imported", "items", br.Added, "courses", cr.Added)
+	sum, err := demo.Load(ctx, seed.FS, svc.accounts, svc.programs, svc.exams)
+	if err != nil {
+		return err
+	}
+	log.Info("demo data loaded", "summary", sum.String())
 	return nil
 }
 
@@ -180,7 +186,7 @@ func cmdSeed(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	defer svc.close()
-	sum, err := demo.Load(ctx, seed.FS, svc.accounts, svc.programs)
+	sum, err := demo.Load(ctx, seed.FS, svc.accounts, svc.programs, svc.exams)
 	if err != nil {
 		return err
 	}

@@ -32,6 +32,7 @@ type Config struct {
 	StripeWebhook   string        // Stripe webhook signing secret
 	StripeAPIBase   string        // override of the Stripe API base URL (stripe-mock in tests)
 	AllowedOrigins  []string      // extra origins allowed for WebSocket upgrades
+	Grace           time.Duration // exam saves accepted this long after the deadline
 
 	originsRaw string // the allowed-origins flag before Finish splits it
 }
@@ -47,6 +48,7 @@ func Default() Config {
 		SessionAbsolute: 7 * 24 * time.Hour,
 		BodyLimit:       4 << 20,
 		LogLevel:        "info",
+		Grace:           10 * time.Second,
 	}
 }
 
@@ -92,6 +94,7 @@ func Bind(fs *flag.FlagSet, getenv Getenv) *Config {
 	str(&c.NATSURL, "nats-url", "NATS URL for several instances; empty uses the in-process broker")
 	dur(&c.SessionIdle, "session-idle", "idle session expiry")
 	dur(&c.SessionAbsolute, "session-absolute", "absolute session expiry")
+	dur(&c.Grace, "grace", "exam saves accepted this long after an attempt's deadline")
 	str(&c.LogLevel, "log-level", "log level: debug, info, warn, error")
 	str(&c.StripeKey, "stripe-key", "Stripe secret key; empty disables online payment")
 	str(&c.StripeWebhook, "stripe-webhook-secret", "Stripe webhook signing secret")
@@ -143,6 +146,9 @@ func (c *Config) Validate() error {
 	}
 	if c.SessionIdle <= 0 || c.SessionAbsolute < c.SessionIdle {
 		errs = append(errs, errors.New("session-idle must be positive and no longer than session-absolute"))
+	}
+	if c.Grace < 0 || c.Grace > 5*time.Minute {
+		errs = append(errs, errors.New("grace: between 0 and 5m"))
 	}
 	if c.BodyLimit < 1024 {
 		errs = append(errs, errors.New("body-limit: at least 1024 bytes"))

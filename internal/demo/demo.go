@@ -7,12 +7,14 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"slices"
 	"time"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/chartroom-him/chartroom/internal/accounts"
 	"github.com/chartroom-him/chartroom/internal/apperr"
+	"github.com/chartroom-him/chartroom/internal/exams"
 	"github.com/chartroom-him/chartroom/internal/programs"
 )
 
@@ -42,6 +44,23 @@ type Data struct {
 		Name   string `yaml:"name"`
 		Cohort string `yaml:"cohort"`
 	} `yaml:"students"`
+	Exams []struct {
+		Title            string `yaml:"title"`
+		Kind             string `yaml:"kind"`
+		Exam             string `yaml:"exam"`
+		Domain           string `yaml:"domain"`
+		ScoredItems      int    `yaml:"scored_items"`
+		PretestItems     int    `yaml:"pretest_items"`
+		TimeLimitMinutes int    `yaml:"time_limit_minutes"`
+		AttemptsAllowed  int    `yaml:"attempts_allowed"`
+		CreatedBy        string `yaml:"created_by"`
+	} `yaml:"exams"`
+}
+
+// Exams is what the demo needs to define its exams.
+type Exams interface {
+	StaffExams(ctx context.Context, p accounts.Principal, programID string) ([]exams.Exam, error)
+	CreateExam(ctx context.Context, p accounts.Principal, e exams.Exam) (exams.Exam, error)
 }
 
 // Summary counts what a load created and what it found already in place.
@@ -55,7 +74,7 @@ func (s Summary) String() string {
 }
 
 // Load reads demo.yaml from fsys and applies it.
-func Load(ctx context.Context, fsys fs.FS, acc *accounts.Service, progs *programs.Service) (Summary, error) {
+func Load(ctx context.Context, fsys fs.FS, acc *accounts.Service, progs *programs.Service, ex Exams) (Summary, error) {
 	b, err := fs.ReadFile(fsys, "demo.yaml")
 	if err != nil {
 		return Summary{}, err
@@ -64,11 +83,11 @@ func Load(ctx context.Context, fsys fs.FS, acc *accounts.Service, progs *program
 	if err := yaml.Unmarshal(b, &d); err != nil {
 		return Summary{}, fmt.Errorf("demo.yaml: %w", err)
 	}
-	return Apply(ctx, d, acc, progs)
+	return Apply(ctx, d, acc, progs, ex)
 }
 
 // Apply creates whatever part of d does not exist yet.
-func Apply(ctx context.Context, d Data, acc *accounts.Service, progs *programs.Service) (Summary, error) {
+func Apply(ctx context.Context, d Data, acc *accounts.Service, progs *programs.Service, ex Exams) (Summary, error) {
 	sys := accounts.SystemPrincipal
 	var sum Summary
 	ensureUser := func(email, name string, roles []accounts.Role) (accounts.User, error) {
@@ -188,6 +207,31 @@ func Apply(ctx context.Context, d Data, acc *accounts.Service, progs *programs.S
 		default:
 			sum.Created++
 		}
+	}
+
+	// Exams, created as their instructor.
+	existingExams, err := ex.StaffExams(ctx, sys, pr.ID)
+	if err != nil {
+		return sum, err
+	}
+	for _, e := range d.Exams {
+		if slices.ContainsFunc(existingExams, func(x exams.Exam) bool { return x.Title == e.Title }) {
+			sum.Unchanged++
+			continue
+		}
+		author, err := acc.UserByEmail(ctx, e.CreatedBy)
+		if err != nil {
+			return sum, fmt.Errorf("demo.yaml: exam %s: author %s: %w", e.Title, e.CreatedBy, err)
+		}
+		p := accounts.Principal{UserID: author.ID, Email: author.Email, Name: author.Name, Roles: author.Roles}
+		all := exams.AfterSubmit
+		_, err = ex.CreateExam(ctx, p, exams.Exam{ProgramID: pr.ID, Title: e.Title, Kind: exams.Kind(e.Kind), Exam: e.Exam, Domain: e.Domain,
+			ScoredItems: e.ScoredItems, PretestItems: e.PretestItems, TimeLimit: time.Duration(e.TimeLimitMinutes) * time.Minute,
+			AttemptsAllowed: e.AttemptsAllowed, ShuffleOptions: true, Review: exams.ReviewPolicy{Responses: all, Correctness: all, Key: all, Rationale: all}})
+		if err != nil {
+			return sum, fmt.Errorf("demo.yaml: exam %s: %w", e.Title, err)
+		}
+		sum.Created++
 	}
 	return sum, nil
 }

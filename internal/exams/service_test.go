@@ -28,15 +28,15 @@ func (c *clock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); ret
 func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
 
 type world struct {
-	st       *mongostore.Store
-	clk      *clock
-	acc      *accounts.Service
-	progs    *programs.Service
-	bank     *bank.Service
-	program  programs.Program
-	student  accounts.Principal
-	teacher  accounts.Principal
-	bps      map[string]*content.Blueprint
+	st      *mongostore.Store
+	clk     *clock
+	acc     *accounts.Service
+	progs   *programs.Service
+	bank    *bank.Service
+	program programs.Program
+	student accounts.Principal
+	teacher accounts.Principal
+	bps     map[string]*content.Blueprint
 }
 
 func newWorld(t *testing.T) *world {

@@ -415,3 +415,47 @@ func TestBankAuthoringAPI(t *testing.T) {
 		t.Errorf("export: %d %q %s", r.status, r.header.Get("Content-Type"), r.body)
 	}
 }
+
+func TestExamAPI(t *testing.T) {
+	f := newFixture(t)
+	tok := f.token("student")
+	r := f.do("GET", "/api/v1/exams", tok, nil)
+	if r.status != 200 || len(r.json["items"].([]any)) != 1 {
+		t.Fatalf("exams: %d %s", r.status, r.body)
+	}
+	r = f.do("POST", "/api/v1/exams/"+f.exam.ID+"/attempts", tok, nil)
+	if r.status != 200 || r.json["id"] != f.attempt || r.json["serverTime"] == nil || r.json["deadline"] == nil {
+		t.Fatalf("start again resumes (200): %d %s", r.status, r.body)
+	}
+	for _, leak := range []string{`"correct"`, `"rationale"`, `"pretest"`, `"angoff"`} {
+		if strings.Contains(string(r.body), leak) {
+			t.Errorf("start response leaks %s: %s", leak, r.body)
+		}
+	}
+	path := "/api/v1/attempts/" + f.attempt + "/responses/q-1"
+	if r := f.do("PUT", path, tok, map[string]any{"choices": []string{"A"}, "flagged": true, "seq": 2}); r.status != 200 || r.json["applied"] != true {
+		t.Fatalf("save: %d %s", r.status, r.body)
+	}
+	if r := f.do("PUT", path, tok, map[string]any{"choices": []string{"B"}, "seq": 1}); r.status != 200 || r.json["applied"] != false {
+		t.Errorf("stale save: %d %s, want 200 applied=false", r.status, r.body)
+	}
+	if r := f.do("PUT", path, tok, map[string]any{"choices": []string{"B"}}); r.status != 400 || !hasFieldError(r.json, "seq") {
+		t.Errorf("save without seq: %d %s", r.status, r.body)
+	}
+	r = f.do("GET", "/api/v1/attempts/"+f.attempt, tok, nil)
+	if resp := r.json["responses"].(map[string]any)["q-1"].(map[string]any); resp["flagged"] != true || fmt.Sprint(resp["choices"]) != "[A]" {
+		t.Errorf("restored response = %v", resp)
+	}
+	r = f.do("POST", "/api/v1/attempts/"+f.attempt+"/submit", tok, nil)
+	score, _ := r.json["score"].(map[string]any)
+	if r.status != 200 || score["raw"] != float64(1) || score["scaled"] != float64(400) || score["passed"] != true {
+		t.Fatalf("submit: %d %s", r.status, r.body)
+	}
+	if r := f.do("PUT", path, tok, map[string]any{"choices": []string{"B"}, "seq": 3}); r.status != 409 || r.json["type"] != "/problems/attempt-closed" {
+		t.Errorf("save after submit: %d %s, want 409 attempt-closed", r.status, r.body)
+	}
+	r = f.do("GET", "/api/v1/attempts/"+f.attempt+"/review", tok, nil)
+	if r.status != 200 || !strings.Contains(string(r.body), `"rationale":"A is right."`) {
+		t.Errorf("review: %d %s", r.status, r.body)
+	}
+}

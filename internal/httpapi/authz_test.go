@@ -51,6 +51,16 @@ var allow = map[string][]string{
 	"PUT /api/v1/courses/:slug/progress/:lessonId":     {"student", "instructor", "coordinator", "admin", "othercoord"},
 	"POST /api/v1/practice/answers":                    {"student", "instructor", "coordinator", "admin", "othercoord"},
 
+	"GET /api/v1/exams":                                 {"student", "instructor", "coordinator", "admin", "othercoord"},
+	"POST /api/v1/exams":                                {"instructor", "coordinator", "admin", "othercoord"},
+	"POST /api/v1/exams/:examId/attempts":               {"student"},
+	"GET /api/v1/attempts/:attemptId":                   {"student", "instructor", "coordinator", "admin"},
+	"PUT /api/v1/attempts/:attemptId/responses/:itemId": {"student"},
+	"POST /api/v1/attempts/:attemptId/submit":           {"student"},
+	"GET /api/v1/attempts/:attemptId/review":            {"student", "instructor", "coordinator", "admin"},
+	"POST /api/v1/attempts/:attemptId/extend":           {"instructor", "coordinator", "admin"},
+	"PUT /api/v1/accommodations":                        {"instructor", "coordinator", "admin"},
+
 	"GET /api/v1/bank/items":             {"instructor", "coordinator", "admin", "othercoord"},
 	"GET /api/v1/bank/items/:id":         {"instructor", "coordinator", "admin", "othercoord"},
 	"PUT /api/v1/bank/items/:id":         {"instructor", "coordinator", "admin", "othercoord"},
@@ -95,6 +105,9 @@ func TestAuthorization(t *testing.T) {
 		path = strings.ReplaceAll(path, ":slug", "test-course")
 		path = strings.ReplaceAll(path, ":lessonId", "test-course-m1-intro")
 		path = strings.ReplaceAll(path, ":moduleId", "m1")
+		path = strings.ReplaceAll(path, ":examId", f.exam.ID)
+		path = strings.ReplaceAll(path, ":attemptId", f.attempt)
+		path = strings.ReplaceAll(path, ":itemId", "q-1")
 		path = strings.ReplaceAll(path, "*", "some/page")
 		for _, persona := range personas {
 			t.Run(fmt.Sprintf("%s as %s", key, persona), func(t *testing.T) {
@@ -102,6 +115,12 @@ func TestAuthorization(t *testing.T) {
 				switch {
 				case strings.HasSuffix(path, "/import"):
 					body = "email,name,cohort,start_date\n"
+				case strings.HasSuffix(path, "/responses/q-1"):
+					body = map[string]any{"seq": 1, "choices": []string{"A"}}
+				case strings.HasSuffix(path, "/extend"):
+					body = map[string]any{"minutes": 5}
+				case path == "/api/v1/accommodations":
+					body = map[string]any{"studentId": f.users["student"].ID, "multiplier": 1.25}
 				case method == "POST" || method == "PUT":
 					body = map[string]any{}
 				}

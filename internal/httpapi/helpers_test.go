@@ -16,6 +16,7 @@ import (
 	"github.com/chartroom-him/chartroom/internal/bank"
 	"github.com/chartroom-him/chartroom/internal/content"
 	"github.com/chartroom-him/chartroom/internal/courses"
+	"github.com/chartroom-him/chartroom/internal/exams"
 	"github.com/chartroom-him/chartroom/internal/httpapi"
 	"github.com/chartroom-him/chartroom/internal/mongostore/mongotest"
 	"github.com/chartroom-him/chartroom/internal/programs"
@@ -36,6 +37,9 @@ type fixture struct {
 	progs   *programs.Service
 	audit   *audit.Log
 	bank    *bank.Service
+	exams   *exams.Service
+	exam    exams.Exam
+	attempt string
 	program programs.Program // coordinated by "coordinator", taught by "instructor"
 	other   programs.Program // coordinated by "othercoord"
 	cohort  programs.Cohort
@@ -55,7 +59,9 @@ func newFixture(t testing.TB) *fixture {
 	tr, _ := content.Load(os.DirFS("../../content"))
 	bk.WithRules(bank.Rules{Blueprints: tr.Blueprints, Competencies: tr.Competencies})
 	f.bank = bk
-	f.srv = httpapi.New(httpapi.Deps{Accounts: acc, Programs: progs, Audit: log, Courses: crs, Bank: bk, Ready: st.Ping, BodyLimit: 64 << 10})
+	ex := exams.NewService(st, bk, progs, log, exams.Options{Blueprints: tr.Blueprints})
+	f.exams = ex
+	f.srv = httpapi.New(httpapi.Deps{Accounts: acc, Programs: progs, Audit: log, Courses: crs, Bank: bk, Exams: ex, Ready: st.Ping, BodyLimit: 64 << 10})
 	if _, err := crs.Import(ctx, "test", []courses.Course{{Slug: "test-course", Title: "Test course", Exam: "RHIT", Modules: []courses.Module{{
 		ID: "m1", Title: "Module", Domain: "1", Quiz: []string{"q-1"}, Lessons: []courses.Lesson{{ID: "test-course-m1-intro", Title: "Intro", Markdown: "# Intro\n\nSafe <script>alert(1)</script> text."}},
 	}}}}); err != nil {
@@ -103,6 +109,18 @@ func newFixture(t testing.TB) *fixture {
 	if _, _, err := progs.Enroll(ctx, sys, f.program.ID, programs.EnrollRequest{Email: "student@example.edu", CohortID: f.cohort.ID, StartDate: time.Date(2025, 8, 25, 0, 0, 0, 0, time.UTC)}); err != nil {
 		t.Fatal(err)
 	}
+	// A hand-picked exam with the one bank item, open to the program's students, and an
+	// attempt of the student's at it.
+	during := exams.ReviewPolicy{Responses: exams.During, Correctness: exams.During, Key: exams.AfterSubmit, Rationale: exams.AfterSubmit}
+	if f.exam, err = ex.CreateExam(ctx, accounts.Principal{UserID: f.users["instructor"].ID, Roles: []accounts.Role{accounts.Instructor}},
+		exams.Exam{ProgramID: f.program.ID, Title: "Quiz", Kind: exams.HandPicked, Exam: "RHIT", ItemIDs: []string{"q-1"}, TimeLimit: time.Hour, Review: during}); err != nil {
+		t.Fatal(err)
+	}
+	v, _, err := ex.Start(ctx, accounts.Principal{UserID: f.users["student"].ID, Roles: []accounts.Role{accounts.Student}}, f.exam.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.attempt = v.Attempt.ID
 	return f
 }
 

@@ -51,6 +51,16 @@ func (s *Server) registerRoutes() {
 	s.handle(fiber.MethodPut, v1+"/courses/:slug/progress/:lessonId", Authenticated, s.putProgress)
 	s.handle(fiber.MethodPost, v1+"/practice/answers", Authenticated, s.practiceAnswer)
 
+	s.handle(fiber.MethodGet, v1+"/exams", Authenticated, s.listExams)
+	s.handle(fiber.MethodPost, v1+"/exams", Authenticated, s.createExam)
+	s.handle(fiber.MethodPost, v1+"/exams/:examId/attempts", Authenticated, s.startAttempt)
+	s.handle(fiber.MethodGet, v1+"/attempts/:attemptId", Authenticated, s.getAttempt)
+	s.handle(fiber.MethodPut, v1+"/attempts/:attemptId/responses/:itemId", Authenticated, s.saveResponse)
+	s.handle(fiber.MethodPost, v1+"/attempts/:attemptId/submit", Authenticated, s.submitAttempt)
+	s.handle(fiber.MethodGet, v1+"/attempts/:attemptId/review", Authenticated, s.reviewAttempt)
+	s.handle(fiber.MethodPost, v1+"/attempts/:attemptId/extend", Authenticated, s.extendAttempt)
+	s.handle(fiber.MethodPut, v1+"/accommodations", Authenticated, s.setAccommodation)
+
 	s.handle(fiber.MethodGet, v1+"/bank/items", Authenticated, s.browseBank)
 	s.handle(fiber.MethodGet, v1+"/bank/items/:id", Authenticated, s.getItem)
 	s.handle(fiber.MethodPut, v1+"/bank/items/:id", Authenticated, s.saveItem)

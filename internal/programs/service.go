@@ -319,6 +319,12 @@ func (s *Service) withStudents(ctx context.Context, ens []Enrollment, next strin
 	return out, next, nil
 }
 
+// EnrollmentsOf returns a student's enrollments without an access check, for services that
+// decide access themselves (is the caller staff of one of these programs?).
+func (s *Service) EnrollmentsOf(ctx context.Context, studentID string) ([]Enrollment, error) {
+	return s.store.EnrollmentsByStudent(ctx, studentID)
+}
+
 // MyEnrollments returns the caller's own enrollments.
 func (s *Service) MyEnrollments(ctx context.Context, p accounts.Principal) ([]Enrollment, error) {
 	return s.store.EnrollmentsByStudent(ctx, p.UserID)
