@@ -42,6 +42,18 @@ export interface BankItem {
   version?: number; responses?: number; updatedAt?: string;
   history?: { version: number; status: string; reviewer: string; responses: number; current: boolean }[];
 }
+export interface ExamSummary { id: string; programId: string; title: string; kind: string; exam: string; domain?: string; questions: number; timeLimitMinutes: number; opensAt: string | null; closesAt: string | null; attemptsAllowed: number }
+export interface DeliveredItem { id: string; type: 'single' | 'multiple'; stem: string; options: { id: string; text: string }[]; choose: number; scenario?: string; setId?: string }
+export interface DomainScore { domain: string; correct: number; total: number }
+export interface Score { raw: number; total: number; percent: number; scaled: number; passed: boolean; cut: number; domains: DomainScore[]; subdomains: DomainScore[] }
+export interface AttemptView {
+  id: string; examId: string; number: number; status: 'open' | 'submitted' | 'closed'; deadline: string | null; timed: boolean; serverTime: string;
+  position: number; items: DeliveredItem[]; responses: Record<string, { choices: string[]; flagged: boolean; seq: number }>; score?: Score;
+}
+export interface ReviewView {
+  id: string; status: string; score?: Score;
+  items: { id: string; stem: string; scenario?: string; domain: string; choices?: string[]; correct?: boolean; options: { id: string; text: string; correct?: boolean; rationale?: string }[] }[];
+}
 export interface ImportResult { created: number; enrolled: number; unchanged: number; generatedPasswords: { email: string; password: string }[] }
 
 /** ApiError is a problem+json response (RFC 9457), or a network failure (status 0). */
@@ -171,6 +183,24 @@ export class Client {
   }
   setItemStatus(id: string, status: string) {
     return this.request<BankItem>('POST', `/api/v1/bank/items/${encodeURIComponent(id)}/status`, { status });
+  }
+  exams() {
+    return this.request<Page<ExamSummary>>('GET', '/api/v1/exams');
+  }
+  startAttempt(examId: string) {
+    return this.request<AttemptView>('POST', `/api/v1/exams/${encodeURIComponent(examId)}/attempts`);
+  }
+  attempt(id: string) {
+    return this.request<AttemptView>('GET', `/api/v1/attempts/${encodeURIComponent(id)}`);
+  }
+  saveResponse(attemptId: string, itemId: string, body: { choices: string[]; flagged: boolean; seq: number; position?: number }) {
+    return this.request<{ applied: boolean; seq: number; deadline: string | null; serverTime: string }>('PUT', `/api/v1/attempts/${encodeURIComponent(attemptId)}/responses/${encodeURIComponent(itemId)}`, body);
+  }
+  submitAttempt(id: string) {
+    return this.request<{ id: string; status: string; score?: Score }>('POST', `/api/v1/attempts/${encodeURIComponent(id)}/submit`);
+  }
+  review(id: string) {
+    return this.request<ReviewView>('GET', `/api/v1/attempts/${encodeURIComponent(id)}/review`);
   }
   lesson(slug: string, id: string) {
     return this.request<Lesson>('GET', `/api/v1/courses/${encodeURIComponent(slug)}/lessons/${encodeURIComponent(id)}`);

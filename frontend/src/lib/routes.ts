@@ -10,6 +10,8 @@ export type Route =
   | { name: 'lesson'; slug: string; lessonId: string }
   | { name: 'quiz'; slug: string; moduleId: string }
   | { name: 'bank' }
+  | { name: 'attempt'; id: string }
+  | { name: 'result'; id: string }
   | { name: 'item'; id: string }
   | { name: 'notfound'; path: string };
 
@@ -19,6 +21,8 @@ const patterns: [RegExp, (m: string[]) => Route][] = [
   [/^\/account$/, () => ({ name: 'account' })],
   [/^\/admin\/users$/, () => ({ name: 'users' })],
   [/^\/bank$/, () => ({ name: 'bank' })],
+  [/^\/attempts\/([^/]+)$/, (m) => ({ name: 'attempt', id: decodeURIComponent(m[1]) })],
+  [/^\/attempts\/([^/]+)\/result$/, (m) => ({ name: 'result', id: decodeURIComponent(m[1]) })],
   [/^\/bank\/items\/([^/]+)$/, (m) => ({ name: 'item', id: decodeURIComponent(m[1]) })],
   [/^\/programs\/([^/]+)$/, (m) => ({ name: 'program', id: decodeURIComponent(m[1]) })],
   [/^\/courses\/([^/]+)$/, (m) => ({ name: 'course', slug: decodeURIComponent(m[1]) })],
