@@ -43,6 +43,8 @@ type Store interface {
 	SetDeadline(ctx context.Context, id string, deadline time.Time, extension time.Duration) error
 	// DueAttempts returns open, timed attempts whose deadline is before t.
 	DueAttempts(ctx context.Context, t time.Time, limit int) ([]Attempt, error)
+	// MarkReset sets an attempt's status to reset.
+	MarkReset(ctx context.Context, id string, at time.Time) (Attempt, error)
 }
 
 // Bank is what exams need from the question bank.
@@ -214,7 +216,13 @@ func (s *Service) Start(ctx context.Context, p accounts.Principal, examID string
 	if !e.OpensAt.IsZero() && now.Before(e.OpensAt) {
 		return View{}, false, errAttemptClosed("The exam opens at " + e.OpensAt.Format(time.RFC3339) + ".")
 	}
-	if e.AttemptsAllowed > 0 && len(prev) >= e.AttemptsAllowed {
+	counted := 0
+	for _, a := range prev {
+		if a.Status != Reset {
+			counted++
+		}
+	}
+	if e.AttemptsAllowed > 0 && counted >= e.AttemptsAllowed {
 		return View{}, false, &apperr.Error{Kind: apperr.Conflict, Type: "no-attempts-left", Message: fmt.Sprintf("You have used all %d attempts.", e.AttemptsAllowed)}
 	}
 	accs, err := s.store.Accommodations(ctx, p.UserID)

@@ -2,6 +2,7 @@ package exams_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -257,5 +258,49 @@ func TestExtensionAndAccommodation(t *testing.T) {
 	got, _ := svc.Get(ctx, w.student, v.Attempt.ID)
 	if !got.Attempt.Deadline.Equal(a.Deadline) {
 		t.Errorf("student sees deadline %v, want the extended %v", got.Attempt.Deadline, a.Deadline)
+	}
+}
+
+func TestResetMonitorAndGrades(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	svc := w.service()
+	e := w.exam(t, svc, exams.Exam{TimeLimit: time.Hour, AttemptsAllowed: 1})
+	v, _, err := svc.Start(ctx, w.student, e.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Save(ctx, w.student, v.Attempt.ID, exams.SaveInput{QuestionID: v.Form[0].QuestionID, Choices: []string{"A"}, Seq: 1}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := svc.Monitor(ctx, w.teacher, e.ID)
+	if err != nil || len(rows) != 1 || rows[0].Answered != 1 || rows[0].Total != 30 || rows[0].Left != time.Hour {
+		t.Fatalf("monitor = %+v, %v", rows, err)
+	}
+	if _, err := svc.Monitor(ctx, w.student, e.ID); err == nil {
+		t.Error("a student opened the monitor")
+	}
+	if _, err := svc.Submit(ctx, w.student, v.Attempt.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := svc.Start(ctx, w.student, e.ID); !apperr.Is(err, apperr.Conflict) {
+		t.Fatalf("second attempt of 1: %v", err)
+	}
+	if _, err := svc.ResetAttempt(ctx, w.teacher, v.Attempt.ID, ""); !apperr.Is(err, apperr.Invalid) {
+		t.Errorf("reset without a reason: %v", err)
+	}
+	if a, err := svc.ResetAttempt(ctx, w.teacher, v.Attempt.ID, "Fire alarm during the exam"); err != nil || a.Status != exams.Reset {
+		t.Fatalf("reset: %+v %v", a, err)
+	}
+	if _, created, err := svc.Start(ctx, w.student, e.ID); err != nil || !created {
+		t.Errorf("after a reset the student may start again: %v %v", created, err)
+	}
+	csv, err := svc.GradesCSV(ctx, w.teacher, e.ID, w.acc)
+	if err != nil || !strings.Contains(string(csv), "student_email") || !strings.Contains(string(csv), "s@example.edu,1,reset") {
+		t.Errorf("grades csv: %v\n%s", err, csv)
+	}
+	es, _ := audit.NewLog(w.st, nil).List(ctx, audit.Filter{Action: "attempt.reset"})
+	if len(es) != 1 || es[0].Details["reason"] != "Fire alarm during the exam" {
+		t.Errorf("reset audit = %+v", es)
 	}
 }

@@ -59,6 +59,10 @@ var allow = map[string][]string{
 	"POST /api/v1/attempts/:attemptId/submit":           {"student"},
 	"GET /api/v1/attempts/:attemptId/review":            {"student", "instructor", "coordinator", "admin"},
 	"POST /api/v1/attempts/:attemptId/extend":           {"instructor", "coordinator", "admin"},
+	"GET /api/v1/exams/:examId/analysis":                {"instructor", "coordinator", "admin"},
+	"GET /api/v1/exams/:examId/monitor":                 {"instructor", "coordinator", "admin"},
+	"GET /api/v1/exams/:examId/grades.csv":              {"instructor", "coordinator", "admin"},
+	"POST /api/v1/attempts/:attemptId/reset":            {"instructor", "coordinator", "admin"},
 	"PUT /api/v1/accommodations":                        {"instructor", "coordinator", "admin"},
 
 	"GET /api/v1/bank/items":             {"instructor", "coordinator", "admin", "othercoord"},
@@ -117,6 +121,8 @@ func TestAuthorization(t *testing.T) {
 					body = "email,name,cohort,start_date\n"
 				case strings.HasSuffix(path, "/responses/q-1"):
 					body = map[string]any{"seq": 1, "choices": []string{"A"}}
+				case strings.HasSuffix(path, "/reset"):
+					body = map[string]any{"reason": "authorization table check"}
 				case strings.HasSuffix(path, "/extend"):
 					body = map[string]any{"minutes": 5}
 				case path == "/api/v1/accommodations":

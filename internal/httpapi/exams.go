@@ -312,3 +312,76 @@ func (s *Server) setAccommodation(c *fiber.Ctx) error {
 	}
 	return c.SendStatus(fiber.StatusNoContent)
 }
+
+func (s *Server) examAnalysis(c *fiber.Ctx) error {
+	an, err := s.deps.Exams.Analysis(c.UserContext(), mustPrincipal(c), c.Params("examId"), c.Query("attempts") == "all")
+	if err != nil {
+		return err
+	}
+	items := make([]fiber.Map, len(an.Items))
+	for i, it := range an.Items {
+		flags := it.Flags
+		if flags == nil {
+			flags = []string{}
+		}
+		items[i] = fiber.Map{"questionId": it.QuestionID, "itemId": it.ItemID, "version": it.Version, "domain": it.Domain, "n": it.N,
+			"facility": it.Facility, "discrimination": it.Discrimination, "pointBiserial": it.PointBiserial, "choiceRates": it.ChoiceRates, "key": it.Key, "flags": flags}
+	}
+	forms := make([]fiber.Map, len(an.Forms))
+	for i, f := range an.Forms {
+		forms[i] = fiber.Map{"questions": f.Questions, "attempts": f.Attempts, "mean": f.Mean, "sd": f.SD, "kr20": f.KR20, "sem": f.SEM}
+	}
+	return c.JSON(fiber.Map{"attempts": an.Attempts, "items": items, "forms": forms})
+}
+
+func (s *Server) examMonitor(c *fiber.Ctx) error {
+	rows, err := s.deps.Exams.Monitor(c.UserContext(), mustPrincipal(c), c.Params("examId"))
+	if err != nil {
+		return err
+	}
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		ids[i] = r.Attempt.StudentID
+	}
+	us, err := s.deps.Accounts.UsersByIDs(c.UserContext(), ids)
+	if err != nil {
+		return err
+	}
+	names := map[string]string{}
+	for _, u := range us {
+		names[u.ID] = u.Name
+	}
+	out := make([]fiber.Map, len(rows))
+	for i, r := range rows {
+		out[i] = fiber.Map{"attemptId": r.Attempt.ID, "student": fiber.Map{"id": r.Attempt.StudentID, "name": names[r.Attempt.StudentID]},
+			"number": r.Attempt.Number, "status": r.Attempt.Status, "answered": r.Answered, "total": r.Total,
+			"secondsLeft": int(r.Left / time.Second), "deadline": rfc(r.Attempt.Deadline)}
+	}
+	return c.JSON(fiber.Map{"items": out, "serverTime": time.Now().UTC().Format(time.RFC3339)})
+}
+
+func (s *Server) examGrades(c *fiber.Ctx) error {
+	b, err := s.deps.Exams.GradesCSV(c.UserContext(), mustPrincipal(c), c.Params("examId"), s.deps.Accounts)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="grades.csv"`)
+	return c.Send(b)
+}
+
+type resetRequest struct {
+	Reason string `json:"reason" validate:"required,min=5,max=500"`
+}
+
+func (s *Server) resetAttempt(c *fiber.Ctx) error {
+	var req resetRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	a, err := s.deps.Exams.ResetAttempt(c.UserContext(), mustPrincipal(c), c.Params("attemptId"), req.Reason)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"id": a.ID, "status": a.Status})
+}

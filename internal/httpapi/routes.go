@@ -60,6 +60,10 @@ func (s *Server) registerRoutes() {
 	s.handle(fiber.MethodGet, v1+"/attempts/:attemptId/review", Authenticated, s.reviewAttempt)
 	s.handle(fiber.MethodPost, v1+"/attempts/:attemptId/extend", Authenticated, s.extendAttempt)
 	s.handle(fiber.MethodPut, v1+"/accommodations", Authenticated, s.setAccommodation)
+	s.handle(fiber.MethodGet, v1+"/exams/:examId/analysis", Authenticated, s.examAnalysis)
+	s.handle(fiber.MethodGet, v1+"/exams/:examId/monitor", Authenticated, s.examMonitor)
+	s.handle(fiber.MethodGet, v1+"/exams/:examId/grades.csv", Authenticated, s.examGrades)
+	s.handle(fiber.MethodPost, v1+"/attempts/:attemptId/reset", Authenticated, s.resetAttempt)
 
 	s.handle(fiber.MethodGet, v1+"/bank/items", Authenticated, s.browseBank)
 	s.handle(fiber.MethodGet, v1+"/bank/items/:id", Authenticated, s.getItem)

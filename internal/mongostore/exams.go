@@ -372,3 +372,13 @@ func (s *Store) SetDeadline(ctx context.Context, id string, deadline time.Time, 
 func (s *Store) DueAttempts(ctx context.Context, t time.Time, limit int) ([]exams.Attempt, error) {
 	return s.findAttempts(ctx, bson.M{"status": string(exams.Open), "timed": true, "deadline": bson.M{"$lt": t}}, options.Find().SetLimit(int64(limit)))
 }
+
+// MarkReset sets an attempt's status to reset (any status but reset).
+func (s *Store) MarkReset(ctx context.Context, id string, at time.Time) (exams.Attempt, error) {
+	_, err := s.db.Collection("attempts").UpdateOne(ctx, bson.M{"_id": id, "status": bson.M{"$ne": string(exams.Reset)}},
+		bson.M{"$set": bson.M{"status": string(exams.Reset), "resetAt": at}})
+	if err != nil {
+		return exams.Attempt{}, mapErr(err, "attempt")
+	}
+	return s.AttemptByID(ctx, id)
+}
