@@ -105,7 +105,7 @@ func cmdServe(ctx context.Context, args []string, env Env) error {
 	}
 	defer svc.close()
 	if svc.store.Embedded {
-		log.Info("embedded store started", "dir", cfg.DataDir+"/db")
+		log.Info("embedded store started", "dir", cfg.DataDir+"/db", "uri", svc.store.URI)
 	}
 	if cfg.Demo {
 		if err := loadDemoIfEmpty(ctx, svc, log); err != nil {

@@ -74,6 +74,7 @@ type Service struct {
 	progs Programs
 	audit *audit.Log
 	opt   Options
+	forms *formCache
 }
 
 // NewService returns an exams Service.
@@ -87,7 +88,12 @@ func NewService(store Store, b Bank, progs Programs, log *audit.Log, opt Options
 	if opt.Rand == nil {
 		opt.Rand = func() *rand.Rand { return rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())) }
 	}
-	return &Service{store: store, bank: b, progs: progs, audit: log, opt: opt}
+	return &Service{store: store, bank: b, progs: progs, audit: log, opt: opt, forms: newFormCache(5000)}
+}
+
+// form returns an attempt's frozen form, from memory when possible.
+func (s *Service) form(ctx context.Context, attemptID string) ([]FormQuestion, error) {
+	return s.forms.get(ctx, attemptID, s.store.AttemptForm)
 }
 
 // ErrAttemptClosed is the problem a save after deadline + grace gets.
@@ -281,7 +287,7 @@ func (s *Service) examFor(ctx context.Context, p accounts.Principal, examID stri
 }
 
 func (s *Service) view(ctx context.Context, a Attempt) (View, error) {
-	form, err := s.store.AttemptForm(ctx, a.ID)
+	form, err := s.form(ctx, a.ID)
 	if err != nil {
 		return View{}, err
 	}
@@ -298,6 +304,13 @@ func (s *Service) attemptFor(ctx context.Context, p accounts.Principal, id strin
 	a, err := s.store.AttemptByID(ctx, id)
 	if err != nil {
 		return Attempt{}, Exam{}, err
+	}
+	if !staffOK {
+		// Only the owner may do this; no need to read the exam.
+		if a.StudentID != p.UserID {
+			return Attempt{}, Exam{}, apperr.New(apperr.NotFound, "No such attempt.")
+		}
+		return a, Exam{}, nil
 	}
 	e, err := s.store.ExamByID(ctx, a.ExamID)
 	if err != nil {
@@ -362,7 +375,7 @@ func (s *Service) Save(ctx context.Context, p accounts.Principal, attemptID stri
 		}
 		return SaveResult{}, errAttemptClosed("Time is up: the attempt closed at " + a.Deadline.Format(time.RFC3339) + ".")
 	}
-	form, err := s.store.AttemptForm(ctx, a.ID)
+	form, err := s.form(ctx, a.ID)
 	if err != nil {
 		return SaveResult{}, err
 	}
@@ -411,7 +424,7 @@ func (s *Service) Submit(ctx context.Context, p accounts.Principal, attemptID st
 }
 
 func (s *Service) finish(ctx context.Context, a Attempt, st Status, at time.Time, actor string) (Attempt, error) {
-	form, err := s.store.AttemptForm(ctx, a.ID)
+	form, err := s.form(ctx, a.ID)
 	if err != nil {
 		return Attempt{}, err
 	}
