@@ -22,7 +22,8 @@ type Store interface {
 	ExamByID(ctx context.Context, id string) (Exam, error)
 	ExamsByPrograms(ctx context.Context, programIDs []string) ([]Exam, error)
 
-	Accommodations(ctx context.Context, studentID string) ([]Accommodation, error)
+	// Accommodations returns the student's course-wide accommodation and the one for examID.
+	Accommodations(ctx context.Context, studentID, examID string) ([]Accommodation, error)
 	SetAccommodation(ctx context.Context, a Accommodation) error
 
 	// CreateAttempt stores the attempt and its frozen form; apperr.Conflict when the
@@ -75,6 +76,7 @@ type Service struct {
 	audit *audit.Log
 	opt   Options
 	forms *formCache
+	pool  *poolCache
 }
 
 // NewService returns an exams Service.
@@ -88,7 +90,7 @@ func NewService(store Store, b Bank, progs Programs, log *audit.Log, opt Options
 	if opt.Rand == nil {
 		opt.Rand = func() *rand.Rand { return rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())) }
 	}
-	return &Service{store: store, bank: b, progs: progs, audit: log, opt: opt, forms: newFormCache(5000)}
+	return &Service{store: store, bank: b, progs: progs, audit: log, opt: opt, forms: newFormCache(5000), pool: newPoolCache(opt.Now, 30*time.Second)}
 }
 
 // form returns an attempt's frozen form, from memory when possible.
@@ -231,7 +233,7 @@ func (s *Service) Start(ctx context.Context, p accounts.Principal, examID string
 	if e.AttemptsAllowed > 0 && counted >= e.AttemptsAllowed {
 		return View{}, false, &apperr.Error{Kind: apperr.Conflict, Type: "no-attempts-left", Message: fmt.Sprintf("You have used all %d attempts.", e.AttemptsAllowed)}
 	}
-	accs, err := s.store.Accommodations(ctx, p.UserID)
+	accs, err := s.store.Accommodations(ctx, p.UserID, examID)
 	if err != nil {
 		return View{}, false, err
 	}
@@ -246,7 +248,7 @@ func (s *Service) Start(ctx context.Context, p accounts.Principal, examID string
 			seen[id] = true
 		}
 	}
-	items, err := s.bank.ActiveItems(ctx, e.Exam)
+	items, err := s.pool.get(ctx, e.Exam, s.bank.ActiveItems)
 	if err != nil {
 		return View{}, false, err
 	}

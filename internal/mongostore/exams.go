@@ -2,6 +2,7 @@ package mongostore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -110,19 +111,20 @@ type accDoc struct {
 	Untimed      bool    `bson:"untimed"`
 }
 
-// Accommodations returns a student's accommodations (course-wide and per exam).
-func (s *Store) Accommodations(ctx context.Context, studentID string) ([]exams.Accommodation, error) {
-	cur, err := s.db.Collection("accommodations").Find(ctx, bson.M{"studentId": studentID})
-	if err != nil {
-		return nil, mapErr(err, "accommodations")
-	}
-	var docs []accDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mapErr(err, "accommodations")
-	}
-	out := make([]exams.Accommodation, len(docs))
-	for i, d := range docs {
-		out[i] = exams.Accommodation{StudentID: d.StudentID, ExamID: d.ExamID, Multiplier: d.Multiplier, ExtraMinutes: d.ExtraMinutes, Untimed: d.Untimed}
+// Accommodations returns a student's course-wide accommodation and the one for examID,
+// each read by _id.
+func (s *Store) Accommodations(ctx context.Context, studentID, examID string) ([]exams.Accommodation, error) {
+	var out []exams.Accommodation
+	for _, id := range []string{studentID + "/", studentID + "/" + examID} {
+		var d accDoc
+		err := s.db.Collection("accommodations").FindOne(ctx, bson.M{"_id": id}).Decode(&d)
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			continue
+		}
+		if err != nil {
+			return nil, mapErr(err, "accommodation")
+		}
+		out = append(out, exams.Accommodation{StudentID: d.StudentID, ExamID: d.ExamID, Multiplier: d.Multiplier, ExtraMinutes: d.ExtraMinutes, Untimed: d.Untimed})
 	}
 	return out, nil
 }
@@ -204,9 +206,10 @@ type formQuestionDoc struct {
 // CreateAttempt stores a new attempt and, separately, its frozen form: saves then touch
 // only small documents.
 func (s *Store) CreateAttempt(ctx context.Context, a *exams.Attempt, form []exams.FormQuestion) error {
-	if a.ID == "" {
-		a.ID = newID()
-	}
+	// The id says whose attempt it is, so that a second start of the same number collides
+	// on _id, and AttemptsOf reads by _id instead of scanning (the embedded store scans on
+	// any other field).
+	a.ID = attemptID(a.ExamID, a.StudentID, a.Number)
 	qs := make([]formQuestionDoc, len(form))
 	for i, q := range form {
 		d := formQuestionDoc{ItemID: q.ItemID, Version: q.Version, QuestionID: q.QuestionID, Type: q.Type, Scenario: q.Scenario, Stem: q.Stem,
@@ -216,9 +219,12 @@ func (s *Store) CreateAttempt(ctx context.Context, a *exams.Attempt, form []exam
 		}
 		qs[i] = d
 	}
-	// The form goes first: an attempt is never visible without its form.
+	// The form and the (empty) responses go first: an attempt is never visible without them.
 	if _, err := s.db.Collection("attempt_forms").InsertOne(ctx, bson.M{"_id": a.ID, "questions": qs}); err != nil {
 		return mapErr(err, "attempt form")
+	}
+	if _, err := s.db.Collection("responses").InsertOne(ctx, bson.M{"_id": a.ID, "r": bson.M{}}); err != nil {
+		return mapErr(err, "attempt responses")
 	}
 	_, err := s.db.Collection("attempts").InsertOne(ctx, attemptDoc{ID: a.ID, ExamID: a.ExamID, StudentID: a.StudentID, Number: a.Number,
 		NumberKey: fmt.Sprintf("%s/%s/%d", a.ExamID, a.StudentID, a.Number), Status: string(a.Status), StartedAt: a.StartedAt,
@@ -272,9 +278,23 @@ func (s *Store) findAttempts(ctx context.Context, filter bson.M, opts ...*option
 	return out, nil
 }
 
-// AttemptsOf returns a student's attempts at an exam, in order.
+func attemptID(examID, studentID string, number int) string {
+	return fmt.Sprintf("%s-%s-%d", examID, studentID, number)
+}
+
+// AttemptsOf returns a student's attempts at an exam, in order, reading each by _id.
 func (s *Store) AttemptsOf(ctx context.Context, examID, studentID string) ([]exams.Attempt, error) {
-	return s.findAttempts(ctx, bson.M{"examId": examID, "studentId": studentID}, options.Find().SetSort(bson.D{{Key: "number", Value: 1}}))
+	var out []exams.Attempt
+	for n := 1; ; n++ {
+		a, err := s.AttemptByID(ctx, attemptID(examID, studentID, n))
+		if apperr.Is(err, apperr.NotFound) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
 }
 
 // AttemptsOfExam returns every attempt at an exam.
@@ -283,50 +303,49 @@ func (s *Store) AttemptsOfExam(ctx context.Context, examID string) ([]exams.Atte
 }
 
 type responseDoc struct {
-	ID         string    `bson:"_id"` // attemptId/questionId
-	AttemptID  string    `bson:"attemptId"`
-	QuestionID string    `bson:"questionId"`
-	Choices    []string  `bson:"choices"`
-	Flagged    bool      `bson:"flagged"`
-	Seq        int64     `bson:"seq"`
-	SavedAt    time.Time `bson:"savedAt"`
+	Choices []string  `bson:"choices"`
+	Flagged bool      `bson:"flagged"`
+	Seq     int64     `bson:"seq"`
+	SavedAt time.Time `bson:"savedAt"`
 }
 
+// The responses of an attempt live in one document keyed by the attempt id, a field per
+// question. Every read and write is then by _id, which the embedded store answers in well
+// under a millisecond; a query on any other field scans the collection there.
+
 // SaveResponse writes a response unless the stored one has the same or a newer sequence
-// number. The filter and the upsert make it one atomic, idempotent operation: a stale
-// change matches nothing, tries to insert the existing id and is refused by it.
+// number, in one atomic single-document update: the filter matches only when the question
+// has no response yet or an older one.
 func (s *Store) SaveResponse(ctx context.Context, attemptID string, r exams.Response, at time.Time) (bool, error) {
-	id := attemptID + "/" + r.QuestionID
 	choices := r.Choices
 	if choices == nil {
 		choices = []string{}
 	}
-	_, err := s.db.Collection("responses").UpdateOne(ctx,
-		bson.M{"_id": id, "seq": bson.M{"$lt": r.Seq}},
-		bson.M{"$set": bson.M{"attemptId": attemptID, "questionId": r.QuestionID, "choices": choices, "flagged": r.Flagged, "seq": r.Seq, "savedAt": at}},
-		options.Update().SetUpsert(true))
-	if mongo.IsDuplicateKeyError(err) {
-		return false, nil
-	}
+	field := "r." + r.QuestionID
+	res, err := s.db.Collection("responses").UpdateOne(ctx,
+		bson.M{"_id": attemptID, "$or": bson.A{bson.M{field: bson.M{"$exists": false}}, bson.M{field + ".seq": bson.M{"$lt": r.Seq}}}},
+		bson.M{"$set": bson.M{field: responseDoc{Choices: choices, Flagged: r.Flagged, Seq: r.Seq, SavedAt: at}}})
 	if err != nil {
 		return false, mapErr(err, "response")
 	}
-	return true, nil
+	return res.ModifiedCount == 1 || res.MatchedCount == 1, nil
 }
 
 // Responses returns an attempt's responses by question id.
 func (s *Store) Responses(ctx context.Context, attemptID string) (map[string]exams.Response, error) {
-	cur, err := s.db.Collection("responses").Find(ctx, bson.M{"attemptId": attemptID})
+	var d struct {
+		R map[string]responseDoc `bson:"r"`
+	}
+	err := s.db.Collection("responses").FindOne(ctx, bson.M{"_id": attemptID}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return map[string]exams.Response{}, nil
+	}
 	if err != nil {
 		return nil, mapErr(err, "responses")
 	}
-	var docs []responseDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mapErr(err, "responses")
-	}
-	out := make(map[string]exams.Response, len(docs))
-	for _, d := range docs {
-		out[d.QuestionID] = exams.Response{QuestionID: d.QuestionID, Choices: d.Choices, Flagged: d.Flagged, Seq: d.Seq}
+	out := make(map[string]exams.Response, len(d.R))
+	for q, r := range d.R {
+		out[q] = exams.Response{QuestionID: q, Choices: r.Choices, Flagged: r.Flagged, Seq: r.Seq}
 	}
 	return out, nil
 }

@@ -51,7 +51,6 @@ var migrations = []migration{
 			idx(bson.D{{Key: "examId", Value: 1}, {Key: "studentId", Value: 1}}, false, "exam_student"),
 			idx(bson.D{{Key: "status", Value: 1}, {Key: "deadline", Value: 1}}, false, "status_deadline"),
 		},
-		"responses": {idx(bson.D{{Key: "attemptId", Value: 1}}, false, "attempt")},
 	}},
 }
 

@@ -67,9 +67,13 @@ func StartEmbedded(dir string, logger *slog.Logger) (*Embedded, error) {
 		return nil, err
 	}
 	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
-		Handler:   "sqlite",
-		SQLiteURL: "file:" + abs + "/",
+		Listener: ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
+		Handler:  "sqlite",
+		// WAL with synchronous=NORMAL: a commit is in the WAL before it is acknowledged, so it
+		// survives the process being killed (the kill -9 test checks this); only a power loss
+		// or OS crash may drop the last commits. FULL would fsync every commit and cap the
+		// store at a few dozen writes per second (docs/BENCHMARKS.md).
+		SQLiteURL: "file:" + abs + "/?_pragma=synchronous(normal)",
 		Logger:    slog.New(minLevel{h: logger.With("component", "ferretdb").Handler(), min: slog.LevelWarn}),
 	})
 	if err != nil {
