@@ -177,8 +177,13 @@ func TestAttemptLifecycle(t *testing.T) {
 		t.Errorf("score %+v: want 30 scored questions (pretest excluded) and the one right answer counted", a.Score)
 	}
 	_, review, err := svc.Review(ctx, w.student, v.Attempt.ID)
-	if err != nil || len(review) != 35 || !review[0].ShowKey || review[0].Response == nil {
-		t.Errorf("review: %d items, %v", len(review), err)
+	if err != nil || len(review) != 35 {
+		t.Fatalf("review: %d items, %v", len(review), err)
+	}
+	for _, ri := range review {
+		if ri.Question.QuestionID == q.QuestionID && (!ri.ShowKey || ri.Response == nil || ri.Correct == nil || !*ri.Correct) {
+			t.Errorf("review of the answered question = %+v; want key, response and correct", ri)
+		}
 	}
 
 	// Second attempt prefers unseen items; a third is refused.
