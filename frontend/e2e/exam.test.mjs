@@ -68,4 +68,18 @@ test('answers given offline survive the reconnect and a reload; the domain repor
   assert.ok(await page.getByText('400').first().isVisible());
   assert.ok(await page.getByRole('table', { name: 'Correct answers by domain' }).isVisible());
   await context.close();
+
+  // The instructor sees the finished attempt in the monitor and the item analysis.
+  ({ context, page } = await signIn(browser, 'instructor@lakeside.example'));
+  await page.getByRole('heading', { name: /Welcome/ }).waitFor();
+  await page.getByRole('link', { name: /Health Information Technology/ }).first().click();
+  await page.getByRole('link', { name: 'Browser Test Exam' }).click();
+  await page.getByRole('heading', { name: 'Exam monitor' }).waitFor();
+  const attempts = page.getByRole('table', { name: 'Attempts' });
+  await attempts.getByRole('cell', { name: 'submitted' }).waitFor();
+  assert.ok(await attempts.getByRole('cell', { name: '4 / 4' }).isVisible());
+  const stats = page.getByRole('table', { name: 'Item statistics' });
+  await stats.getByRole('cell', { name: 'e2e-101' }).waitFor();
+  assert.equal(await stats.getByRole('row').count(), 5);
+  await context.close();
 });

@@ -54,6 +54,9 @@ export interface ReviewView {
   id: string; status: string; score?: Score;
   items: { id: string; stem: string; scenario?: string; domain: string; choices?: string[]; correct?: boolean; options: { id: string; text: string; correct?: boolean; rationale?: string }[] }[];
 }
+export interface MonitorRow { attemptId: string; student: { id: string; name: string }; number: number; status: string; answered: number; total: number; secondsLeft: number; deadline: string | null }
+export interface ItemAnalysis { questionId: string; itemId: string; version: number; domain: string; n: number; facility: number; discrimination: number; pointBiserial: number; choiceRates: Record<string, number>; key: string[]; flags: string[] }
+export interface AnalysisView { attempts: number; items: ItemAnalysis[]; forms: { questions: number; attempts: number; mean: number; sd: number; kr20: number; sem: number }[] }
 export interface ImportResult { created: number; enrolled: number; unchanged: number; generatedPasswords: { email: string; password: string }[] }
 
 /** ApiError is a problem+json response (RFC 9457), or a network failure (status 0). */
@@ -186,6 +189,24 @@ export class Client {
   }
   exams() {
     return this.request<Page<ExamSummary>>('GET', '/api/v1/exams');
+  }
+  programExams(programId: string) {
+    return this.request<Page<ExamSummary>>('GET', `/api/v1/exams?${qs({ programId })}`);
+  }
+  createExam(e: Record<string, unknown>) {
+    return this.request<ExamSummary>('POST', '/api/v1/exams', e);
+  }
+  monitor(examId: string) {
+    return this.request<{ items: MonitorRow[] }>('GET', `/api/v1/exams/${encodeURIComponent(examId)}/monitor`);
+  }
+  analysis(examId: string, all: boolean) {
+    return this.request<AnalysisView>('GET', `/api/v1/exams/${encodeURIComponent(examId)}/analysis${all ? '?attempts=all' : ''}`);
+  }
+  extend(attemptId: string, minutes: number) {
+    return this.request<{ id: string; deadline: string }>('POST', `/api/v1/attempts/${encodeURIComponent(attemptId)}/extend`, { minutes });
+  }
+  resetAttempt(attemptId: string, reason: string) {
+    return this.request<{ id: string; status: string }>('POST', `/api/v1/attempts/${encodeURIComponent(attemptId)}/reset`, { reason });
   }
   startAttempt(examId: string) {
     return this.request<AttemptView>('POST', `/api/v1/exams/${encodeURIComponent(examId)}/attempts`);

@@ -13,6 +13,7 @@ describe('match', () => {
     ['/courses/rhit-prep/modules/d3/quiz', { name: 'quiz', slug: 'rhit-prep', moduleId: 'd3' }],
     ['/bank', { name: 'bank' }],
     ['/bank/items/rev-014', { name: 'item', id: 'rev-014' }],
+    ['/programs/p1/exams/e1', { name: 'manageExam', programId: 'p1', examId: 'e1' }],
     ['/nowhere', { name: 'notfound', path: '/nowhere' }],
   ];
   for (const [path, want] of cases) {

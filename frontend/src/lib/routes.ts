@@ -11,6 +11,7 @@ export type Route =
   | { name: 'quiz'; slug: string; moduleId: string }
   | { name: 'bank' }
   | { name: 'attempt'; id: string }
+  | { name: 'manageExam'; programId: string; examId: string }
   | { name: 'result'; id: string }
   | { name: 'item'; id: string }
   | { name: 'notfound'; path: string };
@@ -25,6 +26,7 @@ const patterns: [RegExp, (m: string[]) => Route][] = [
   [/^\/attempts\/([^/]+)\/result$/, (m) => ({ name: 'result', id: decodeURIComponent(m[1]) })],
   [/^\/bank\/items\/([^/]+)$/, (m) => ({ name: 'item', id: decodeURIComponent(m[1]) })],
   [/^\/programs\/([^/]+)$/, (m) => ({ name: 'program', id: decodeURIComponent(m[1]) })],
+  [/^\/programs\/([^/]+)\/exams\/([^/]+)$/, (m) => ({ name: 'manageExam', programId: decodeURIComponent(m[1]), examId: decodeURIComponent(m[2]) })],
   [/^\/courses\/([^/]+)$/, (m) => ({ name: 'course', slug: decodeURIComponent(m[1]) })],
   [/^\/courses\/([^/]+)\/modules\/([^/]+)\/quiz$/, (m) => ({ name: 'quiz', slug: decodeURIComponent(m[1]), moduleId: decodeURIComponent(m[2]) })],
   [/^\/courses\/([^/]+)\/lessons\/([^/]+)$/, (m) => ({ name: 'lesson', slug: decodeURIComponent(m[1]), lessonId: decodeURIComponent(m[2]) })],
