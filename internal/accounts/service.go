@@ -86,6 +86,49 @@ type Service struct {
 
 	dummyOnce sync.Once
 	dummyHash string
+
+	// cache remembers resolved sessions for a few seconds, so a burst of requests does not
+	// read the session and the user every time. Logout and password changes drop entries
+	// here at once; another instance sees a revocation within CacheTTL.
+	cacheMu sync.Mutex
+	cache   map[string]cachedPrincipal
+}
+
+type cachedPrincipal struct {
+	p     Principal
+	until time.Time
+}
+
+// CacheTTL is how long a resolved session is trusted without reading the store.
+const CacheTTL = 5 * time.Second
+
+func (s *Service) cached(hash string, now time.Time) (Principal, bool) {
+	s.cacheMu.Lock()
+	defer s.cacheMu.Unlock()
+	c, ok := s.cache[hash]
+	if !ok || !now.Before(c.until) || !now.Before(c.p.ExpiresAt) {
+		return Principal{}, false
+	}
+	return c.p, true
+}
+
+func (s *Service) remember(hash string, p Principal, now time.Time) {
+	s.cacheMu.Lock()
+	defer s.cacheMu.Unlock()
+	if s.cache == nil || len(s.cache) > 100_000 {
+		s.cache = map[string]cachedPrincipal{}
+	}
+	s.cache[hash] = cachedPrincipal{p: p, until: now.Add(CacheTTL)}
+}
+
+func (s *Service) forget(match func(hash string, p Principal) bool) {
+	s.cacheMu.Lock()
+	defer s.cacheMu.Unlock()
+	for h, c := range s.cache {
+		if match(h, c.p) {
+			delete(s.cache, h)
+		}
+	}
 }
 
 // NewService returns a Service over store, auditing to log.
@@ -196,6 +239,9 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Principal, e
 		return Principal{}, apperr.New(apperr.Unauthenticated, "Sign in to continue.")
 	}
 	hash := HashSecret(secret)
+	if p, ok := s.cached(hash, s.opt.Now()); ok {
+		return p, nil
+	}
 	sess, err := s.store.SessionByHash(ctx, hash)
 	if apperr.Is(err, apperr.NotFound) {
 		return Principal{}, apperr.New(apperr.Unauthenticated, "Your session has ended. Sign in again.")
@@ -223,14 +269,17 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Principal, e
 			return Principal{}, err
 		}
 	}
-	return Principal{
+	p := Principal{
 		UserID: u.ID, Email: u.Email, Name: u.Name, Roles: u.Roles,
 		SessionHash: hash, Kind: sess.Kind, CSRFToken: sess.CSRFToken, ExpiresAt: sess.ExpiresAt(),
-	}, nil
+	}
+	s.remember(hash, p, now)
+	return p, nil
 }
 
 // Logout revokes the caller's session or token.
 func (s *Service) Logout(ctx context.Context, p Principal) error {
+	s.forget(func(h string, _ Principal) bool { return h == p.SessionHash })
 	if err := s.store.DeleteSession(ctx, p.SessionHash); err != nil && !apperr.Is(err, apperr.NotFound) {
 		return err
 	}
@@ -261,6 +310,7 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 	if err != nil {
 		return err
 	}
+	s.forget(func(h string, c Principal) bool { return c.UserID == u.ID && h != p.SessionHash })
 	return s.audit.Record(ctx, audit.Entry{ActorID: p.UserID, Action: "user.password_change", Subject: "user:" + u.ID, Details: map[string]string{"revokedSessions": fmt.Sprint(n)}})
 }
 
@@ -325,6 +375,7 @@ func (s *Service) DeleteUser(ctx context.Context, actor Principal, id string) er
 	if _, err := s.store.DeleteUserSessions(ctx, id, ""); err != nil {
 		return err
 	}
+	s.forget(func(_ string, c Principal) bool { return c.UserID == id })
 	if err := s.store.DeleteUser(ctx, id); err != nil {
 		return err
 	}

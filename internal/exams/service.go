@@ -77,6 +77,9 @@ type Service struct {
 	opt   Options
 	forms *formCache
 	pool  *poolCache
+	// starts bounds how many attempts are being created at once: a class starting together
+	// queues here instead of flooding the store with concurrent writes.
+	starts chan struct{}
 }
 
 // NewService returns an exams Service.
@@ -90,7 +93,7 @@ func NewService(store Store, b Bank, progs Programs, log *audit.Log, opt Options
 	if opt.Rand == nil {
 		opt.Rand = func() *rand.Rand { return rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())) }
 	}
-	return &Service{store: store, bank: b, progs: progs, audit: log, opt: opt, forms: newFormCache(5000), pool: newPoolCache(opt.Now, 30*time.Second)}
+	return &Service{store: store, bank: b, progs: progs, audit: log, opt: opt, forms: newFormCache(5000), pool: newPoolCache(opt.Now, 30*time.Second), starts: make(chan struct{}, 4)}
 }
 
 // form returns an attempt's frozen form, from memory when possible.
@@ -221,6 +224,14 @@ func (s *Service) Start(ctx context.Context, p accounts.Principal, examID string
 			return v, false, err
 		}
 	}
+	select {
+	case s.starts <- struct{}{}:
+		defer func() { <-s.starts }()
+	case <-ctx.Done():
+		return View{}, false, apperr.Wrap(apperr.Unavailable, ctx.Err(), "Too many students are starting at once; try again in a moment.")
+	}
+	// The clock starts when the attempt is created, not when the request joined the queue.
+	now = s.opt.Now().UTC()
 	if !e.OpensAt.IsZero() && now.Before(e.OpensAt) {
 		return View{}, false, errAttemptClosed("The exam opens at " + e.OpensAt.Format(time.RFC3339) + ".")
 	}
