@@ -8,7 +8,6 @@ import (
 	"github.com/chartroom-him/chartroom/internal/accounts"
 	"github.com/chartroom-him/chartroom/internal/apperr"
 	"github.com/chartroom-him/chartroom/internal/audit"
-	"github.com/chartroom-him/chartroom/internal/programs"
 )
 
 // me returns the caller with roles, programs (as staff or student) and enrollments.
@@ -117,7 +116,7 @@ func (s *Server) listUsers(c *fiber.Ctx) error {
 	case p.IsAdmin():
 		users, next, err = s.deps.Accounts.ListUsers(ctx, p, f)
 	case p.Has(accounts.Coordinator):
-		f.IDs, err = s.studentIDsOfManagedPrograms(c, p)
+		f.IDs, err = s.deps.Programs.ManagedStudentIDs(ctx, p)
 		if err == nil {
 			users, next, err = s.deps.Accounts.List(ctx, f)
 		}
@@ -132,35 +131,6 @@ func (s *Server) listUsers(c *fiber.Ctx) error {
 		views[i] = userJSON(u)
 	}
 	return c.JSON(list(views, next))
-}
-
-func (s *Server) studentIDsOfManagedPrograms(c *fiber.Ctx, p accounts.Principal) ([]string, error) {
-	ctx := c.UserContext()
-	progs, err := s.deps.Programs.Programs(ctx, p)
-	if err != nil {
-		return nil, err
-	}
-	ids := []string{}
-	for _, pr := range progs {
-		if !programs.CanManage(p, pr) {
-			continue
-		}
-		cursor := ""
-		for {
-			page, next, err := s.deps.Programs.Enrollments(ctx, p, programs.EnrollmentFilter{ProgramID: pr.ID, Cursor: cursor, Limit: 200})
-			if err != nil {
-				return nil, err
-			}
-			for _, e := range page {
-				ids = append(ids, e.StudentID)
-			}
-			if next == "" {
-				break
-			}
-			cursor = next
-		}
-	}
-	return ids, nil
 }
 
 func (s *Server) listAudit(c *fiber.Ctx) error {

@@ -319,6 +319,36 @@ func (s *Service) withStudents(ctx context.Context, ens []Enrollment, next strin
 	return out, next, nil
 }
 
+// ManagedStudentIDs returns the ids of every student enrolled in a program the caller
+// manages (coordinators: their own programs; admins: all).
+func (s *Service) ManagedStudentIDs(ctx context.Context, p accounts.Principal) ([]string, error) {
+	progs, err := s.Programs(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	ids := []string{}
+	for _, pr := range progs {
+		if !CanManage(p, pr) {
+			continue
+		}
+		cursor := ""
+		for {
+			page, next, err := s.store.EnrollmentsByProgram(ctx, EnrollmentFilter{ProgramID: pr.ID, Cursor: cursor, Limit: 200})
+			if err != nil {
+				return nil, err
+			}
+			for _, e := range page {
+				ids = append(ids, e.StudentID)
+			}
+			if next == "" {
+				break
+			}
+			cursor = next
+		}
+	}
+	return ids, nil
+}
+
 // EnrollmentsOf returns a student's enrollments without an access check, for services that
 // decide access themselves (is the caller staff of one of these programs?).
 func (s *Service) EnrollmentsOf(ctx context.Context, studentID string) ([]Enrollment, error) {
