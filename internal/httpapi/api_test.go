@@ -459,3 +459,15 @@ func TestExamAPI(t *testing.T) {
 		t.Errorf("review: %d %s", r.status, r.body)
 	}
 }
+
+func TestCoordinatorListsOnlyTheirStudents(t *testing.T) {
+	f := newFixture(t)
+	r := f.do("GET", "/api/v1/users", f.token("coordinator"), nil)
+	items := r.json["items"].([]any)
+	if r.status != 200 || len(items) != 1 || items[0].(map[string]any)["email"] != "student@example.edu" {
+		t.Errorf("coordinator's users: %d %s; want only their one student", r.status, r.body)
+	}
+	if r := f.do("GET", "/api/v1/users", f.token("othercoord"), nil); len(r.json["items"].([]any)) != 0 {
+		t.Errorf("other coordinator sees %s; want nobody", r.body)
+	}
+}
