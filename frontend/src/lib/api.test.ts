@@ -1,5 +1,5 @@
 import { describe as suite, expect, it } from 'vitest';
-import { ApiError, Client, describe, qs } from './api';
+import { ApiError, Client, describe, itemsOr404, qs, signInMessage } from './api';
 
 function fakeFetch(responses: Response[], calls: { url: string; init: RequestInit }[] = []) {
   return (async (url: string, init: RequestInit) => {
@@ -38,7 +38,27 @@ suite('Client', () => {
   it('reports Retry-After on 429 in plain words', async () => {
     const c = new Client(fakeFetch([json(429, { title: 'Too Many Requests' }, { 'Retry-After': '42' })]));
     const err = await c.login('a@b.c', 'pw').catch((e) => e);
-    expect(describe(err)).toBe('Too many sign-in attempts. Try again in 42 seconds.');
+    expect(err.retryAfter).toBe(42);
+    expect(signInMessage(err)).toBe('Too many sign-in attempts. Try again in 42 seconds.');
+    expect(describe(err)).toBe('Too many requests. Try again in 42 seconds.');
+  });
+
+  it('shows the server detail for wrong credentials', async () => {
+    const c = new Client(fakeFetch([json(401, { type: '/problems/unauthorized', title: 'Unauthorized', status: 401, detail: 'Email or password is incorrect.' })]));
+    const err = await c.login('a@b.c', 'wrong').catch((e) => e);
+    expect(err.status).toBe(401);
+    expect(signInMessage(err)).toBe('Email or password is incorrect.');
+    expect(c.csrfToken).toBe('');
+  });
+
+  it('takes the CSRF token from /me too', async () => {
+    const calls: { url: string; init: RequestInit }[] = [];
+    const me = { user: { id: 'u1' }, csrfToken: 'from-me', programs: [], enrollments: [] };
+    const c = new Client(fakeFetch([json(200, me), new Response(null, { status: 204 })], calls));
+    await c.me();
+    await c.changePassword('old-password-1', 'new-password-12');
+    expect((calls[1].init.headers as Record<string, string>)['X-CSRF-Token']).toBe('from-me');
+    expect(calls[1].init.method).toBe('POST');
   });
 
   it('reports a network failure as status 0', async () => {
@@ -60,5 +80,19 @@ suite('Client', () => {
 suite('qs', () => {
   it('drops empty values and encodes the rest', () => {
     expect(qs({ q: 'a b', cursor: '', limit: '25' })).toBe('q=a+b&limit=25');
+  });
+});
+
+suite('itemsOr404', () => {
+  it('returns the items of a page', async () => {
+    expect(await itemsOr404(async () => ({ items: [1, 2], nextCursor: null }))).toEqual([1, 2]);
+  });
+  it('reads 404 (not built yet) as an empty list', async () => {
+    const c = new Client(fakeFetch([json(404, { title: 'Not Found', status: 404 })]));
+    expect(await itemsOr404(() => c.courses())).toEqual([]);
+  });
+  it('throws other errors', async () => {
+    const c = new Client(fakeFetch([json(500, { title: 'Internal Server Error', detail: 'boom' })]));
+    await expect(itemsOr404(() => c.exams())).rejects.toMatchObject({ status: 500, detail: 'boom' });
   });
 });

@@ -238,10 +238,31 @@ export function qs(params: Record<string, string | undefined>): string {
 /** describe turns any error into a sentence for the user. */
 export function describe(err: unknown): string {
   if (err instanceof ApiError) {
-    if (err.status === 429) return `Too many sign-in attempts. Try again in ${err.retryAfter || 60} seconds.`;
+    if (err.status === 429) return `Too many requests. Try again in ${err.retryAfter || 60} seconds.`;
     return err.detail || err.title;
   }
   return 'Something went wrong. Please try again.';
+}
+
+/** signInMessage is describe for the sign-in form, where 429 means too many attempts. */
+export function signInMessage(err: unknown): string {
+  if (err instanceof ApiError && err.status === 429) {
+    return `Too many sign-in attempts. Try again in ${err.retryAfter || 60} seconds.`;
+  }
+  return describe(err);
+}
+
+/**
+ * itemsOr404 loads one list page and returns its items; a 404 means the feature is not
+ * deployed on this server yet and reads as an empty list. Other errors are thrown.
+ */
+export async function itemsOr404<T>(load: () => Promise<Page<T>>): Promise<T[]> {
+  try {
+    return (await load()).items ?? [];
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return [];
+    throw err;
+  }
 }
 
 export const api = new Client();
