@@ -122,6 +122,7 @@ func cmdServe(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
+	startProfiler(env.Getenv("CHARTROOM_PPROF_ADDR"), log)
 	sweepCtx, stopSweep := context.WithCancel(ctx)
 	defer stopSweep()
 	go svc.accounts.RunSweeper(sweepCtx, 5*time.Minute, func(err error) { log.Warn("session sweep failed", "err", err) })

@@ -144,7 +144,8 @@ func (s *Service) ActiveItems(ctx context.Context, exam string) ([]Item, error) 
 	var out []Item
 	cursor := ""
 	for {
-		page, next, err := s.store.ListItems(ctx, Filter{Exam: exam, Status: "active", Cursor: cursor, Limit: 200})
+		// Large pages: on the embedded store every page is a pass over the collection.
+		page, next, err := s.store.ListItems(ctx, Filter{Exam: exam, Status: "active", Cursor: cursor, Limit: 2000})
 		if err != nil {
 			return nil, err
 		}

@@ -51,6 +51,8 @@ type Store interface {
 // Bank is what exams need from the question bank.
 type Bank interface {
 	ActiveItems(ctx context.Context, exam string) ([]bank.Item, error)
+	// Item returns one item (any status); not found is apperr.NotFound.
+	Item(ctx context.Context, id string) (bank.Item, error)
 }
 
 // Programs is what exams need from programs.
@@ -259,7 +261,7 @@ func (s *Service) Start(ctx context.Context, p accounts.Principal, examID string
 			seen[id] = true
 		}
 	}
-	items, err := s.pool.get(ctx, e.Exam, s.bank.ActiveItems)
+	items, err := s.itemPool(ctx, e)
 	if err != nil {
 		return View{}, false, err
 	}
@@ -283,6 +285,30 @@ func (s *Service) Start(ctx context.Context, p accounts.Principal, examID string
 	}
 	_ = s.audit.Record(ctx, audit.Entry{ActorID: p.UserID, Action: "attempt.start", Subject: "attempt:" + a.ID, Details: map[string]string{"exam": e.ID, "number": fmt.Sprint(a.Number)}})
 	return View{Attempt: a, Form: form, Responses: map[string]Response{}, ServerTime: now}, true, nil
+}
+
+// itemPool returns the items a form for e is drawn from: the exam's bank of active items,
+// or, for a hand-picked exam, just its items (read by id rather than the whole bank).
+func (s *Service) itemPool(ctx context.Context, e Exam) ([]bank.Item, error) {
+	if e.Kind != HandPicked {
+		return s.pool.get(ctx, "bank:"+e.Exam, func(ctx context.Context) ([]bank.Item, error) { return s.bank.ActiveItems(ctx, e.Exam) })
+	}
+	return s.pool.get(ctx, "exam:"+e.ID, func(ctx context.Context) ([]bank.Item, error) {
+		out := make([]bank.Item, 0, len(e.ItemIDs))
+		for _, id := range e.ItemIDs {
+			it, err := s.bank.Item(ctx, id)
+			if apperr.Is(err, apperr.NotFound) {
+				continue // BuildForm names the missing item
+			}
+			if err != nil {
+				return nil, err
+			}
+			if it.Status == "active" {
+				out = append(out, it)
+			}
+		}
+		return out, nil
+	})
 }
 
 // examFor returns an exam the student may take.

@@ -129,12 +129,14 @@ func (s *Store) ArchiveItem(ctx context.Context, it bank.Item) error {
 
 // AddResponses adds n to the response count of one version, atomically.
 func (s *Store) AddResponses(ctx context.Context, id string, version, n int) error {
-	r, err := s.db.Collection("items").UpdateOne(ctx, bson.M{"_id": id, "version": version}, bson.M{"$inc": bson.M{"responses": n}})
+	matched, err := s.updateIf(ctx, "items", id, bson.M{"version": version},
+		func(doc bson.Raw) bool { v, ok := doc.Lookup("version").AsInt64OK(); return ok && v == int64(version) },
+		bson.M{"$inc": bson.M{"responses": n}})
 	if err != nil {
 		return mapErr(err, "item")
 	}
-	if r.MatchedCount == 0 {
-		r, err = s.db.Collection("item_versions").UpdateOne(ctx, bson.M{"_id": fmt.Sprintf("%s@%d", id, version)}, bson.M{"$inc": bson.M{"responses": n}})
+	if !matched {
+		r, err := s.db.Collection("item_versions").UpdateOne(ctx, bson.M{"_id": fmt.Sprintf("%s@%d", id, version)}, bson.M{"$inc": bson.M{"responses": n}})
 		if err != nil {
 			return mapErr(err, "item version")
 		}

@@ -322,13 +322,21 @@ func (s *Store) SaveResponse(ctx context.Context, attemptID string, r exams.Resp
 		choices = []string{}
 	}
 	field := "r." + r.QuestionID
-	res, err := s.db.Collection("responses").UpdateOne(ctx,
-		bson.M{"_id": attemptID, "$or": bson.A{bson.M{field: bson.M{"$exists": false}}, bson.M{field + ".seq": bson.M{"$lt": r.Seq}}}},
+	applied, err := s.updateIf(ctx, "responses", attemptID,
+		bson.M{"$or": bson.A{bson.M{field: bson.M{"$exists": false}}, bson.M{field + ".seq": bson.M{"$lt": r.Seq}}}},
+		func(doc bson.Raw) bool {
+			seq, err := doc.LookupErr("r", r.QuestionID, "seq")
+			if err != nil {
+				return true // no response to this question yet
+			}
+			old, ok := seq.AsInt64OK()
+			return !ok || old < r.Seq
+		},
 		bson.M{"$set": bson.M{field: responseDoc{Choices: choices, Flagged: r.Flagged, Seq: r.Seq, SavedAt: at}}})
 	if err != nil {
 		return false, mapErr(err, "response")
 	}
-	return res.ModifiedCount == 1 || res.MatchedCount == 1, nil
+	return applied, nil
 }
 
 // Responses returns an attempt's responses by question id.
@@ -366,7 +374,8 @@ func (s *Store) FinishAttempt(ctx context.Context, id string, status exams.Statu
 	for _, x := range sc.Subdomains {
 		sd.Subdomains = append(sd.Subdomains, domainScoreDoc(x))
 	}
-	_, err := s.db.Collection("attempts").UpdateOne(ctx, bson.M{"_id": id, "status": string(exams.Open)},
+	_, err := s.updateIf(ctx, "attempts", id, bson.M{"status": string(exams.Open)},
+		func(doc bson.Raw) bool { return stringField(doc, "status") == string(exams.Open) },
 		bson.M{"$set": bson.M{"status": string(status), "finishedAt": at, "score": sd}})
 	if err != nil {
 		return exams.Attempt{}, mapErr(err, "attempt")
@@ -376,12 +385,13 @@ func (s *Store) FinishAttempt(ctx context.Context, id string, status exams.Statu
 
 // SetDeadline moves an attempt's deadline (instructor extension).
 func (s *Store) SetDeadline(ctx context.Context, id string, deadline time.Time, ext time.Duration) error {
-	r, err := s.db.Collection("attempts").UpdateOne(ctx, bson.M{"_id": id, "status": string(exams.Open)},
+	matched, err := s.updateIf(ctx, "attempts", id, bson.M{"status": string(exams.Open)},
+		func(doc bson.Raw) bool { return stringField(doc, "status") == string(exams.Open) },
 		bson.M{"$set": bson.M{"deadline": deadline, "extensionSec": int64(ext / time.Second)}})
 	if err != nil {
 		return mapErr(err, "attempt")
 	}
-	if r.MatchedCount == 0 {
+	if !matched {
 		return apperr.New(apperr.Conflict, "The attempt is no longer open.")
 	}
 	return nil
@@ -394,7 +404,8 @@ func (s *Store) DueAttempts(ctx context.Context, t time.Time, limit int) ([]exam
 
 // MarkReset sets an attempt's status to reset (any status but reset).
 func (s *Store) MarkReset(ctx context.Context, id string, at time.Time) (exams.Attempt, error) {
-	_, err := s.db.Collection("attempts").UpdateOne(ctx, bson.M{"_id": id, "status": bson.M{"$ne": string(exams.Reset)}},
+	_, err := s.updateIf(ctx, "attempts", id, bson.M{"status": bson.M{"$ne": string(exams.Reset)}},
+		func(doc bson.Raw) bool { return stringField(doc, "status") != string(exams.Reset) },
 		bson.M{"$set": bson.M{"status": string(exams.Reset), "resetAt": at}})
 	if err != nil {
 		return exams.Attempt{}, mapErr(err, "attempt")

@@ -17,6 +17,12 @@ type migration struct {
 	indexes map[string][]mongo.IndexModel
 }
 
+// dataSteps are the data changes of some schema versions, run after that version's
+// indexes; each must be idempotent too.
+var dataSteps = map[int]func(ctx context.Context, db *mongo.Database) error{
+	5: buildStudentEnrollments,
+}
+
 func idx(keys bson.D, unique bool, name string) mongo.IndexModel {
 	o := options.Index().SetName(name)
 	if unique {
@@ -52,6 +58,7 @@ var migrations = []migration{
 			idx(bson.D{{Key: "status", Value: 1}, {Key: "deadline", Value: 1}}, false, "status_deadline"),
 		},
 	}},
+	{5, "per-student enrollment index", nil},
 }
 
 // SchemaVersion is the version Migrate brings a database to.
@@ -74,6 +81,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 		for coll, models := range m.indexes {
 			if _, err := s.db.Collection(coll).Indexes().CreateMany(ctx, models); err != nil {
 				return fmt.Errorf("mongostore: migration %d (%s) on %s: %w", m.version, m.name, coll, err)
+			}
+		}
+		if step := dataSteps[m.version]; step != nil {
+			if err := step(ctx, s.db); err != nil {
+				return fmt.Errorf("mongostore: migration %d (%s): %w", m.version, m.name, err)
 			}
 		}
 		if _, err := meta.UpdateOne(ctx, bson.M{"_id": "schema"}, bson.M{"$max": bson.M{"version": m.version}}, options.Update().SetUpsert(true)); err != nil {

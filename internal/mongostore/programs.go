@@ -230,6 +230,9 @@ func (s *Store) CreateEnrollment(ctx context.Context, e *programs.Enrollment) er
 	for _, h := range e.History {
 		d.History = append(d.History, statusChangeDoc{Status: string(h.Status), On: h.On, By: h.By, At: h.At})
 	}
+	if err := s.indexEnrollment(ctx, e.StudentID, e.ID); err != nil {
+		return err
+	}
 	_, err := s.db.Collection("enrollments").InsertOne(ctx, d)
 	return mapErr(err, "enrollment")
 }
@@ -266,18 +269,6 @@ func (s *Store) EnrollmentsByProgram(ctx context.Context, f programs.EnrollmentF
 	}
 	out, next := nextCursor(out, f.Limit, func(e programs.Enrollment) string { return e.ID })
 	return out, next, nil
-}
-
-// EnrollmentsByStudent returns a student's enrollments.
-func (s *Store) EnrollmentsByStudent(ctx context.Context, studentID string) ([]programs.Enrollment, error) {
-	return s.findEnrollments(ctx, bson.M{"studentId": studentID})
-}
-
-// EnrollmentByStudent returns a student's enrollment in one program.
-func (s *Store) EnrollmentByStudent(ctx context.Context, programID, studentID string) (programs.Enrollment, error) {
-	var d enrollmentDoc
-	err := s.db.Collection("enrollments").FindOne(ctx, bson.M{"programId": programID, "studentId": studentID}).Decode(&d)
-	return d.enrollment(), mapErr(err, "enrollment")
 }
 
 // CountEnrollments counts a program's enrollments by status, aggregating in the store.

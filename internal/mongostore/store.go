@@ -42,7 +42,8 @@ type Store struct {
 	log    *slog.Logger
 	stop   func() // stops the embedded server, if any
 	// Embedded reports whether the store runs the embedded FerretDB.
-	Embedded bool
+	Embedded    bool
+	embeddedDir string
 	// URI is the connection URI in use (the embedded one when Embedded).
 	URI string
 }
@@ -101,11 +102,13 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	}
 	s := &Store{log: o.Logger, URI: o.URI, stop: func() {}}
 	if o.URI == "" {
-		e, err := StartEmbedded(filepath.Join(o.DataDir, "db"), o.Logger)
+		dir := filepath.Join(o.DataDir, "db")
+		e, err := StartEmbedded(dir, o.Logger)
 		if err != nil {
 			return nil, err
 		}
 		s.Embedded, s.URI, s.stop = true, e.URI, e.Stop
+		s.embeddedDir = dir
 	}
 	if err := s.connect(ctx, o.DB); err != nil {
 		s.stop()
@@ -115,14 +118,38 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		_ = s.Close(context.Background())
 		return nil, err
 	}
+	if s.Embedded {
+		// Every collection exists from the start, so the _id index below covers it.
+		for _, name := range collections {
+			if err := s.db.CreateCollection(ctx, name); err != nil && !isNamespaceExists(err) {
+				_ = s.Close(context.Background())
+				return nil, fmt.Errorf("mongostore: creating collection %s: %w", name, err)
+			}
+		}
+		ictx, cancel := context.WithCancel(context.Background())
+		stopEmbedded := s.stop
+		s.stop = func() { cancel(); stopEmbedded() }
+		s.keepEmbeddedIndexed(ictx, s.embeddedDir, o.DB, time.Minute)
+	}
 	return s, nil
+}
+
+// collections names every collection the store uses.
+var collections = []string{"accommodations", "attempt_forms", "attempts", "audit", "cohorts", "courses",
+	"enrollments", "exams", "institutions", "item_versions", "items", "meta", "practice_responses",
+	"programs", "progress", "responses", "sessions", "student_enrollments", "users"}
+
+func isNamespaceExists(err error) bool {
+	var ce mongo.CommandError
+	return errors.As(err, &ce) && (ce.Code == 48 || ce.Name == "NamespaceExists")
 }
 
 func (s *Store) connect(ctx context.Context, db string) error {
 	opts := options.Client().ApplyURI(s.URI).
 		SetServerSelectionTimeout(10 * time.Second).
 		SetMaxPoolSize(64).
-		SetAppName("chartroom")
+		SetAppName("chartroom").
+		SetMonitor(slowMonitor(s.log))
 	c, err := mongo.Connect(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("mongostore: connect: %w", err)
