@@ -290,8 +290,12 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return nil
 }
 
-// runRaw performs the same pattern of writes straight through the driver: one upsert per
-// save with the same sequence filter the server uses, so the difference is the app's cost.
+// runRaw performs the same store operations as the server's save, straight through the
+// driver, so the difference is the app's cost: each student's responses document is
+// inserted at its start, and each save reads that document by _id, checks the sequence
+// number and sets the one response by _id (the embedded store's conditional-update path,
+// see internal/mongostore/cas.go). The documents go into the server's own responses
+// collection under ids that cannot clash with real attempts, and are removed at the end.
 func runRaw(ctx context.Context, f examFlags, stdout io.Writer) error {
 	if f.mongoURI == "" {
 		return errors.New("--raw needs --mongodb-uri")
@@ -301,8 +305,13 @@ func runRaw(ctx context.Context, f examFlags, stdout io.Writer) error {
 		return err
 	}
 	defer cl.Disconnect(context.Background())
-	coll := cl.Database(f.db).Collection(fmt.Sprintf("loadgen_raw_%d", time.Now().UnixNano()))
-	defer coll.Drop(context.Background())
+	coll := cl.Database(f.db).Collection("responses")
+	prefix := fmt.Sprintf("loadgen-raw-%d-", time.Now().UnixNano())
+	defer func() {
+		for i := 0; i < f.students; i++ {
+			_, _ = coll.DeleteOne(context.Background(), bson.M{"_id": fmt.Sprint(prefix, i)})
+		}
+	}()
 	var saveLat latencies
 	var saves, errs atomic.Int64
 	runStart := time.Now()
@@ -314,18 +323,29 @@ func runRaw(ctx context.Context, f examFlags, stdout io.Writer) error {
 			defer wg.Done()
 			rng := rand.New(rand.NewPCG(uint64(i), 42))
 			time.Sleep(time.Duration(rng.Int64N(int64(f.ramp) + 1)))
+			id := fmt.Sprint(prefix, i)
+			if _, err := coll.InsertOne(ctx, bson.M{"_id": id, "r": bson.M{}}); err != nil {
+				errs.Add(1)
+				return
+			}
 			seq := map[int]int64{}
 			tick := time.NewTicker(f.saveEvery)
 			defer tick.Stop()
+			time.Sleep(time.Duration(rng.Int64N(int64(f.saveEvery)/4 + 1)))
 			for {
 				q := rng.IntN(f.items)
 				seq[q]++
 				t := time.Now()
-				id := fmt.Sprintf("a%d/q%d", i, q)
-				_, err := coll.UpdateOne(ctx, bson.M{"_id": id, "seq": bson.M{"$lt": seq[q]}},
-					bson.M{"$set": bson.M{"attemptId": fmt.Sprint("a", i), "questionId": q, "choices": []string{"A"}, "flagged": false, "seq": seq[q], "savedAt": time.Now()}},
-					options.Update().SetUpsert(true))
-				if err != nil && !mongo.IsDuplicateKeyError(err) {
+				field := fmt.Sprintf("q%d", q)
+				doc, err := coll.FindOne(ctx, bson.M{"_id": id}).Raw()
+				if err == nil {
+					old, lerr := doc.LookupErr("r", field, "seq")
+					if v, ok := old.AsInt64OK(); lerr != nil || !ok || v < seq[q] {
+						_, err = coll.UpdateOne(ctx, bson.M{"_id": id},
+							bson.M{"$set": bson.M{"r." + field: bson.M{"choices": []string{"A"}, "flagged": false, "seq": seq[q], "savedAt": time.Now()}}})
+					}
+				}
+				if err != nil {
 					errs.Add(1)
 				} else {
 					saveLat.add(time.Since(t))

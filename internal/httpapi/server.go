@@ -84,6 +84,9 @@ func New(d Deps) *Server {
 		WriteTimeout:          60 * time.Second,
 		IdleTimeout:           120 * time.Second,
 		DisableStartupMessage: true,
+		// Params, queries and headers are copies, not views into fasthttp's reused buffers:
+		// services keep ids as map keys in caches, and a view would change under them.
+		Immutable: true,
 		// Prefork stays off: rate limiters and the live-classroom hub hold process state.
 	})
 	s := &Server{app: app, deps: d}

@@ -22,6 +22,9 @@ import (
 // (cond, which must say the same as filter) and an update by _id.
 func (s *Store) updateIf(ctx context.Context, coll, id string, filter bson.M, cond func(doc bson.Raw) bool, update bson.M) (bool, error) {
 	c := s.db.Collection(coll)
+	if coll == "attempts" {
+		defer s.attemptChanged(id)
+	}
 	if !s.Embedded {
 		f := bson.M{"_id": id}
 		maps.Copy(f, filter)
@@ -44,10 +47,11 @@ func (s *Store) updateIf(ctx context.Context, coll, id string, filter bson.M, co
 	if !cond(doc) {
 		return false, nil
 	}
-	if _, err := c.UpdateOne(ctx, bson.M{"_id": id}, update); err != nil {
+	r, err := c.UpdateOne(ctx, bson.M{"_id": id}, update)
+	if err != nil {
 		return false, err
 	}
-	return true, nil
+	return r.MatchedCount > 0, nil
 }
 
 // docLocks stripes the per-document locks of updateIf.

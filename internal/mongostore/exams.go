@@ -229,6 +229,7 @@ func (s *Store) CreateAttempt(ctx context.Context, a *exams.Attempt, form []exam
 	_, err := s.db.Collection("attempts").InsertOne(ctx, attemptDoc{ID: a.ID, ExamID: a.ExamID, StudentID: a.StudentID, Number: a.Number,
 		NumberKey: fmt.Sprintf("%s/%s/%d", a.ExamID, a.StudentID, a.Number), Status: string(a.Status), StartedAt: a.StartedAt,
 		Deadline: a.Deadline, Timed: a.Timed, ItemIDs: a.ItemIDs, CutPercent: a.CutPercent})
+	s.attemptChanged(a.ID)
 	if err != nil {
 		_, _ = s.db.Collection("attempt_forms").DeleteOne(context.WithoutCancel(ctx), bson.M{"_id": a.ID})
 	}
@@ -237,9 +238,31 @@ func (s *Store) CreateAttempt(ctx context.Context, a *exams.Attempt, form []exam
 
 // AttemptByID returns one attempt.
 func (s *Store) AttemptByID(ctx context.Context, id string) (exams.Attempt, error) {
+	var gen uint64
+	if s.attempts != nil {
+		a, g, ok := s.attempts.get(id)
+		if ok {
+			return a, nil
+		}
+		gen = g
+	}
 	var d attemptDoc
 	err := s.db.Collection("attempts").FindOne(ctx, bson.M{"_id": id}).Decode(&d)
-	return d.attempt(), mapErr(err, "attempt")
+	if err != nil {
+		return exams.Attempt{}, mapErr(err, "attempt")
+	}
+	a := d.attempt()
+	if s.attempts != nil {
+		s.attempts.put(id, a, gen)
+	}
+	return a, nil
+}
+
+// attemptChanged drops the cached copy of an attempt after a write to it.
+func (s *Store) attemptChanged(id string) {
+	if s.attempts != nil {
+		s.attempts.invalidate(id)
+	}
 }
 
 // AttemptForm returns an attempt's frozen form.
@@ -361,6 +384,7 @@ func (s *Store) Responses(ctx context.Context, attemptID string) (map[string]exa
 // SetPosition records the question the student is on.
 func (s *Store) SetPosition(ctx context.Context, attemptID string, pos int) error {
 	_, err := s.db.Collection("attempts").UpdateOne(ctx, bson.M{"_id": attemptID}, bson.M{"$set": bson.M{"position": pos}})
+	s.attemptChanged(attemptID)
 	return mapErr(err, "attempt")
 }
 

@@ -44,6 +44,7 @@ type Store struct {
 	// Embedded reports whether the store runs the embedded FerretDB.
 	Embedded    bool
 	embeddedDir string
+	attempts    *attemptCache // nil unless embedded
 	// URI is the connection URI in use (the embedded one when Embedded).
 	URI string
 }
@@ -109,6 +110,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		}
 		s.Embedded, s.URI, s.stop = true, e.URI, e.Stop
 		s.embeddedDir = dir
+		s.attempts = newAttemptCache(20000)
 	}
 	if err := s.connect(ctx, o.DB); err != nil {
 		s.stop()
@@ -186,6 +188,9 @@ func (s *Store) Drop(ctx context.Context) error { return s.db.Drop(ctx) }
 func (s *Store) WithDatabase(name string) *Store {
 	c := *s
 	c.db = s.client.Database(name)
+	if s.attempts != nil {
+		c.attempts = newAttemptCache(20000)
+	}
 	c.stop = func() {}
 	return &c
 }
