@@ -52,6 +52,14 @@ var migrations = []migration{
 			idx(bson.D{{Key: "status", Value: 1}, {Key: "deadline", Value: 1}}, false, "status_deadline"),
 		},
 	}},
+	{5, "live classroom", map[string][]mongo.IndexModel{
+		"sections":       {idx(bson.D{{Key: "programId", Value: 1}}, false, "program")},
+		"class_sessions": {idx(bson.D{{Key: "sectionId", Value: 1}}, false, "section")},
+		"attendance":     {idx(bson.D{{Key: "sessionId", Value: 1}}, false, "session"), idx(bson.D{{Key: "sectionId", Value: 1}}, false, "section")},
+		"chat":           {idx(bson.D{{Key: "sessionId", Value: 1}}, false, "session")},
+		"polls":          {idx(bson.D{{Key: "sessionId", Value: 1}}, false, "session")},
+		"poll_responses": {idx(bson.D{{Key: "sessionId", Value: 1}}, false, "session"), idx(bson.D{{Key: "pollId", Value: 1}}, false, "poll")},
+	}},
 }
 
 // SchemaVersion is the version Migrate brings a database to.
