@@ -359,6 +359,9 @@ func (s *Service) Polls(ctx context.Context, p accounts.Principal, sessionID str
 				pl.Options[i].Correct = false
 			}
 			pl.Rationale, pl.Counts, pl.Answered = "", nil, 0
+			for i := range by[pl.ID] {
+				by[pl.ID][i].Correct = false
+			}
 		}
 		out = append(out, PollResults{Poll: pl, Responses: by[pl.ID]})
 	}
