@@ -370,3 +370,16 @@ func (s *Service) Polls(ctx context.Context, p accounts.Principal, sessionID str
 
 // PollViewFor renders a poll for a client (staff see counts and the key).
 func (s *Service) PollViewFor(pl Poll, staff bool) PollView { return pollView(pl, staff, s.now()) }
+
+// Poll returns a poll of a session p may see, with that session.
+func (s *Service) Poll(ctx context.Context, p accounts.Principal, pollID string) (Poll, SessionAccess, error) {
+	pl, err := s.store.PollByID(ctx, pollID)
+	if err != nil {
+		return Poll{}, SessionAccess{}, apperr.New(apperr.NotFound, "No such poll.")
+	}
+	sa, err := s.Session(ctx, p, pl.SessionID)
+	if err != nil {
+		return Poll{}, SessionAccess{}, apperr.New(apperr.NotFound, "No such poll.")
+	}
+	return pl, sa, nil
+}
