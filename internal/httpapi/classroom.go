@@ -45,6 +45,41 @@ func (s *Server) classroomReady() error {
 	return nil
 }
 
+// managedSection returns the section of the route if the caller runs it: access is
+// checked before the body is read, so outsiders learn nothing from validation errors.
+func (s *Server) managedSection(c *fiber.Ctx) (classroom.Section, error) {
+	ctx, p := c.UserContext(), mustPrincipal(c)
+	sec, err := s.deps.Classroom.Section(ctx, p, c.Params("sectionId"))
+	if err != nil {
+		return classroom.Section{}, err
+	}
+	ok, err := s.deps.Classroom.CanManage(ctx, p, sec)
+	if err != nil {
+		return classroom.Section{}, err
+	}
+	if !ok {
+		return classroom.Section{}, apperr.New(apperr.Forbidden, "Only the section's instructors can do this.")
+	}
+	return sec, nil
+}
+
+// sessionFor returns the session of the route if the caller may see it; staff requires
+// that the caller runs it, and student that the caller is enrolled.
+func (s *Server) sessionFor(c *fiber.Ctx, staff, student bool) (classroom.SessionAccess, error) {
+	p := mustPrincipal(c)
+	sa, err := s.deps.Classroom.Session(c.UserContext(), p, c.Params("sessionId"))
+	if err != nil {
+		return sa, err
+	}
+	if staff && !sa.Staff {
+		return sa, apperr.New(apperr.Forbidden, "Only the section's instructors can do this.")
+	}
+	if student && !sa.Section.HasStudent(p.UserID) {
+		return sa, apperr.New(apperr.Forbidden, "Only students enrolled in the section can do this.")
+	}
+	return sa, nil
+}
+
 type sectionView struct {
 	ID               string    `json:"id"`
 	ProgramID        string    `json:"programId"`
@@ -200,8 +235,7 @@ func (s *Server) addSectionStudents(c *fiber.Ctx) error {
 		return err
 	}
 	ctx, p := c.UserContext(), mustPrincipal(c)
-	// Check access before the body, so outsiders learn nothing from validation errors.
-	if _, err := s.deps.Classroom.Section(ctx, p, c.Params("sectionId")); err != nil {
+	if _, err := s.managedSection(c); err != nil {
 		return err
 	}
 	var req addStudentsRequest
@@ -248,7 +282,7 @@ func (s *Server) createClassSession(c *fiber.Ctx) error {
 		return err
 	}
 	ctx, p := c.UserContext(), mustPrincipal(c)
-	if _, err := s.deps.Classroom.Section(ctx, p, c.Params("sectionId")); err != nil {
+	if _, err := s.managedSection(c); err != nil {
 		return err
 	}
 	var req createSessionRequest
@@ -326,7 +360,7 @@ func (s *Server) checkIn(c *fiber.Ctx) error {
 		return err
 	}
 	ctx, p := c.UserContext(), mustPrincipal(c)
-	if _, err := s.deps.Classroom.Session(ctx, p, c.Params("sessionId")); err != nil {
+	if _, err := s.sessionFor(c, false, true); err != nil {
 		return err
 	}
 	var req checkInRequest
@@ -351,7 +385,7 @@ func (s *Server) markAttendance(c *fiber.Ctx) error {
 		return err
 	}
 	ctx, p := c.UserContext(), mustPrincipal(c)
-	if _, err := s.deps.Classroom.Session(ctx, p, c.Params("sessionId")); err != nil {
+	if _, err := s.sessionFor(c, true, false); err != nil {
 		return err
 	}
 	var req markRequest
@@ -450,7 +484,7 @@ func (s *Server) openPoll(c *fiber.Ctx) error {
 		return err
 	}
 	ctx, p := c.UserContext(), mustPrincipal(c)
-	if _, err := s.deps.Classroom.Session(ctx, p, c.Params("sessionId")); err != nil {
+	if _, err := s.sessionFor(c, true, false); err != nil {
 		return err
 	}
 	var req openPollRequest
@@ -508,14 +542,19 @@ func (s *Server) answerPoll(c *fiber.Ctx) error {
 	if err := s.classroomReady(); err != nil {
 		return err
 	}
-	if _, _, err := s.deps.Classroom.Poll(c.UserContext(), mustPrincipal(c), c.Params("pollId")); err != nil {
+	p := mustPrincipal(c)
+	_, sa, err := s.deps.Classroom.Poll(c.UserContext(), p, c.Params("pollId"))
+	if err != nil {
 		return err
+	}
+	if !sa.Section.HasStudent(p.UserID) {
+		return apperr.New(apperr.Forbidden, "Only the section's students answer polls.")
 	}
 	var req pollAnswerRequest
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	r, err := s.deps.Classroom.Answer(c.UserContext(), mustPrincipal(c), c.Params("pollId"), req.Choices)
+	r, err := s.deps.Classroom.Answer(c.UserContext(), p, c.Params("pollId"), req.Choices)
 	if err != nil {
 		return err
 	}
