@@ -306,7 +306,8 @@ func (s *Service) movePoll(ctx context.Context, p accounts.Principal, pollID str
 	if err != nil {
 		return Poll{}, apperr.New(apperr.NotFound, "No such poll.")
 	}
-	if _, err := s.staffSession(ctx, p, pl.SessionID); err != nil {
+	sa, err := s.staffSession(ctx, p, pl.SessionID)
+	if err != nil {
 		return Poll{}, err
 	}
 	pl, err = s.store.TransitionPoll(ctx, pollID, from, to, s.now())
@@ -314,6 +315,15 @@ func (s *Service) movePoll(ctx context.Context, p accounts.Principal, pollID str
 		return Poll{}, &apperr.Error{Kind: apperr.Conflict, Type: "poll-state", Message: "The poll is already " + string(to) + "."}
 	}
 	if err != nil {
+		return Poll{}, err
+	}
+	// The live counters are a running tally; the result is recounted from the students'
+	// response records, so no lost counter update can change it.
+	counts, answered, err := s.store.CountResponses(ctx, pollID, sa.Section.StudentIDs)
+	if err != nil {
+		return Poll{}, err
+	}
+	if pl, err = s.store.SetPollCounts(ctx, pollID, counts, answered); err != nil {
 		return Poll{}, err
 	}
 	s.record(ctx, p, action, "session:"+pl.SessionID, map[string]string{"pollId": pollID, "answered": itoa(pl.Answered)})

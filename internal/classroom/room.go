@@ -64,7 +64,11 @@ func (s *Service) Chat(ctx context.Context, p accounts.Principal, sessionID, tex
 	if err != nil {
 		return ChatMessage{}, err
 	}
-	if !sa.Staff && sa.Session.IsMuted(p.UserID) {
+	muted, err := s.store.IsMuted(ctx, sessionID, p.UserID)
+	if err != nil {
+		return ChatMessage{}, err
+	}
+	if !sa.Staff && muted {
 		return ChatMessage{}, &apperr.Error{Kind: apperr.Forbidden, Type: "muted", Message: "The instructor has muted you in this session's chat."}
 	}
 	now := s.now()
@@ -244,9 +248,13 @@ func (s *Service) Room(ctx context.Context, p accounts.Principal, sessionID stri
 	var r RoomState
 	ss := sa.Session
 	r.Session.ID, r.Session.SectionID, r.Session.Title, r.Session.Section, r.Session.Status, r.Session.StartedAt = ss.ID, ss.SectionID, ss.Title, sa.Section.Title, ss.Status, ss.StartedAt
-	r.You.UserID, r.You.Name, r.You.Staff, r.You.Muted = p.UserID, p.Name, sa.Staff, ss.IsMuted(p.UserID)
+	muted, err := s.store.Muted(ctx, sessionID)
+	if err != nil {
+		return RoomState{}, err
+	}
+	r.You.UserID, r.You.Name, r.You.Staff, r.You.Muted = p.UserID, p.Name, sa.Staff, slices.Contains(muted, p.UserID)
 	r.Emoji = Reactions
-	r.Muted = append([]string{}, ss.Muted...)
+	r.Muted = append([]string{}, muted...)
 	recs, err := s.store.AttendanceBySession(ctx, sessionID)
 	if err != nil {
 		return RoomState{}, err
@@ -267,7 +275,10 @@ func (s *Service) Room(ctx context.Context, p accounts.Principal, sessionID stri
 			r.Roster = append(r.Roster, Presence{UserID: id, Name: nm[id]})
 		}
 	}
-	hands := append([]Hand{}, ss.Hands...)
+	hands, err := s.store.Hands(ctx, sessionID)
+	if err != nil {
+		return RoomState{}, err
+	}
 	sortHands(hands)
 	r.Hands = []HandView{}
 	for _, h := range hands {

@@ -91,8 +91,6 @@ type Session struct {
 	// Secret keys the rotating check-in code; it never leaves the server.
 	Secret    string
 	LateAfter time.Duration
-	Hands     []Hand
-	Muted     []string
 	Lesson    *LessonRef
 	PollID    string // the poll shown now, if any
 	CreatedBy string
@@ -107,9 +105,6 @@ func (s Session) Validate() error {
 	}
 	return f.Err()
 }
-
-// IsMuted reports whether userID may not chat in the session.
-func (s Session) IsMuted(userID string) bool { return slices.Contains(s.Muted, userID) }
 
 // Hand is a raised hand waiting in the queue.
 type Hand struct {

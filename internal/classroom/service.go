@@ -33,7 +33,11 @@ type Store interface {
 	// session is not in status from.
 	TransitionSession(ctx context.Context, id string, from, to SessionStatus, at time.Time, secret string) (Session, error)
 	SetHand(ctx context.Context, sessionID string, h Hand, raised bool) error
+	// Hands returns the raised hands, first raised first.
+	Hands(ctx context.Context, sessionID string) ([]Hand, error)
 	SetMuted(ctx context.Context, sessionID, userID string, muted bool) error
+	IsMuted(ctx context.Context, sessionID, userID string) (bool, error)
+	Muted(ctx context.Context, sessionID string) ([]string, error)
 	SetLesson(ctx context.Context, sessionID string, l *LessonRef) error
 	SetCurrentPoll(ctx context.Context, sessionID, pollID string) error
 
@@ -66,6 +70,9 @@ type Store interface {
 	AddPollCounts(ctx context.Context, pollID string, inc map[string]int, answered int) (Poll, error)
 	ResponsesByPoll(ctx context.Context, pollID string) ([]PollResponse, error)
 	ResponsesBySession(ctx context.Context, sessionID string) ([]PollResponse, error)
+	// CountResponses counts the listed students' answers from their response records.
+	CountResponses(ctx context.Context, pollID string, studentIDs []string) (map[string]int, int, error)
+	SetPollCounts(ctx context.Context, pollID string, counts map[string]int, answered int) (Poll, error)
 }
 
 // Broadcaster sends a live event to everyone in a session's room, or only to its staff.

@@ -33,9 +33,20 @@ func (d sectionDoc) section() classroom.Section {
 		InstructorIDs: d.InstructorIDs, StudentIDs: d.StudentIDs, LateAfter: time.Duration(d.LateAfterSec) * time.Second, CreatedAt: d.CreatedAt.UTC()}
 }
 
+// Raised hands and mutes are one document each, _id "sessionID/userID": raising or muting
+// is an insert and lowering or unmuting a delete, both atomic on any store.
 type handDoc struct {
-	Name string    `bson:"name"`
-	At   time.Time `bson:"at"`
+	ID        string    `bson:"_id"`
+	SessionID string    `bson:"sessionId"`
+	UserID    string    `bson:"userId"`
+	Name      string    `bson:"name"`
+	At        time.Time `bson:"at"`
+}
+
+type muteDoc struct {
+	ID        string `bson:"_id"`
+	SessionID string `bson:"sessionId"`
+	UserID    string `bson:"userId"`
 }
 
 type lessonRefDoc struct {
@@ -47,21 +58,19 @@ type lessonRefDoc struct {
 // classSessionDoc keeps the room's shared state in one document: the hand queue and the mutes
 // are maps keyed by user id, changed with $set/$unset, so each change is atomic.
 type classSessionDoc struct {
-	ID           string             `bson:"_id"`
-	SectionID    string             `bson:"sectionId"`
-	Title        string             `bson:"title"`
-	Status       string             `bson:"status"`
-	ScheduledAt  time.Time          `bson:"scheduledAt"`
-	StartedAt    time.Time          `bson:"startedAt,omitempty"`
-	EndedAt      time.Time          `bson:"endedAt,omitempty"`
-	Secret       string             `bson:"secret"`
-	LateAfterSec int64              `bson:"lateAfterSec"`
-	Hands        map[string]handDoc `bson:"hands"`
-	Muted        map[string]bool    `bson:"muted"`
-	Lesson       *lessonRefDoc      `bson:"lesson"`
-	PollID       string             `bson:"pollId"`
-	CreatedBy    string             `bson:"createdBy"`
-	CreatedAt    time.Time          `bson:"createdAt"`
+	ID           string        `bson:"_id"`
+	SectionID    string        `bson:"sectionId"`
+	Title        string        `bson:"title"`
+	Status       string        `bson:"status"`
+	ScheduledAt  time.Time     `bson:"scheduledAt"`
+	StartedAt    time.Time     `bson:"startedAt,omitempty"`
+	EndedAt      time.Time     `bson:"endedAt,omitempty"`
+	Secret       string        `bson:"secret"`
+	LateAfterSec int64         `bson:"lateAfterSec"`
+	Lesson       *lessonRefDoc `bson:"lesson"`
+	PollID       string        `bson:"pollId"`
+	CreatedBy    string        `bson:"createdBy"`
+	CreatedAt    time.Time     `bson:"createdAt"`
 }
 
 func (d classSessionDoc) session() classroom.Session {
@@ -74,15 +83,6 @@ func (d classSessionDoc) session() classroom.Session {
 	if d.EndedAt.IsZero() {
 		s.EndedAt = time.Time{}
 	}
-	for id, h := range d.Hands {
-		s.Hands = append(s.Hands, classroom.Hand{UserID: id, Name: h.Name, At: h.At.UTC()})
-	}
-	for id, m := range d.Muted {
-		if m {
-			s.Muted = append(s.Muted, id)
-		}
-	}
-	sort.Strings(s.Muted)
 	if d.Lesson != nil {
 		s.Lesson = &classroom.LessonRef{CourseSlug: d.Lesson.CourseSlug, LessonID: d.Lesson.LessonID, Title: d.Lesson.Title}
 	}
@@ -258,7 +258,7 @@ func (s *Store) CreateClassSession(ctx context.Context, ss *classroom.Session) e
 	}
 	_, err := s.db.Collection("class_sessions").InsertOne(ctx, classSessionDoc{ID: ss.ID, SectionID: ss.SectionID, Title: ss.Title, Status: string(ss.Status),
 		ScheduledAt: ss.ScheduledAt, Secret: ss.Secret, LateAfterSec: int64(ss.LateAfter / time.Second),
-		Hands: map[string]handDoc{}, Muted: map[string]bool{}, CreatedBy: ss.CreatedBy, CreatedAt: ss.CreatedAt})
+		CreatedBy: ss.CreatedBy, CreatedAt: ss.CreatedAt})
 	return mapErr(err, "session")
 }
 
@@ -284,6 +284,7 @@ func (s *Store) TransitionSession(ctx context.Context, id string, from, to class
 	case classroom.Ended:
 		set["endedAt"] = at
 	}
+	defer docLocks.lock("class_sessions/" + id)()
 	var d classSessionDoc
 	err := s.db.Collection("class_sessions").FindOneAndUpdate(ctx, bson.M{"_id": id, "status": string(from)}, bson.M{"$set": set},
 		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&d)
@@ -297,6 +298,7 @@ func (s *Store) TransitionSession(ctx context.Context, id string, from, to class
 }
 
 func (s *Store) updateSession(ctx context.Context, id string, update bson.M) error {
+	defer docLocks.lock("class_sessions/" + id)()
 	r, err := s.db.Collection("class_sessions").UpdateOne(ctx, bson.M{"_id": id}, update)
 	if err != nil {
 		return mapErr(err, "session")
@@ -309,22 +311,53 @@ func (s *Store) updateSession(ctx context.Context, id string, update bson.M) err
 
 // SetHand raises (keeping the first raise time) or lowers a hand.
 func (s *Store) SetHand(ctx context.Context, sessionID string, h classroom.Hand, raised bool) error {
-	key := "hands." + h.UserID
+	id := sessionID + "/" + h.UserID
 	if !raised {
-		return s.updateSession(ctx, sessionID, bson.M{"$unset": bson.M{key: ""}})
+		_, err := s.db.Collection("hands").DeleteOne(ctx, bson.M{"_id": id})
+		return mapErr(err, "hand")
 	}
-	// Only set when not already raised, so the queue keeps the first raise time.
-	_, err := s.db.Collection("class_sessions").UpdateOne(ctx, bson.M{"_id": sessionID, key: bson.M{"$exists": false}},
-		bson.M{"$set": bson.M{key: handDoc{Name: h.Name, At: h.At}}})
-	return mapErr(err, "session")
+	_, err := s.db.Collection("hands").InsertOne(ctx, handDoc{ID: id, SessionID: sessionID, UserID: h.UserID, Name: h.Name, At: h.At})
+	if mongo.IsDuplicateKeyError(err) {
+		return nil // already raised: the queue keeps the first raise time
+	}
+	return mapErr(err, "hand")
+}
+
+// Hands returns a session's raised hands in the order they were raised.
+func (s *Store) Hands(ctx context.Context, sessionID string) ([]classroom.Hand, error) {
+	return findAll(ctx, s.db.Collection("hands"), bson.M{"sessionId": sessionID}, "hands", func(d handDoc) classroom.Hand {
+		return classroom.Hand{UserID: d.UserID, Name: d.Name, At: d.At.UTC()}
+	}, options.Find().SetSort(bson.D{{Key: "at", Value: 1}}))
 }
 
 // SetMuted mutes or unmutes a user.
 func (s *Store) SetMuted(ctx context.Context, sessionID, userID string, muted bool) error {
-	if muted {
-		return s.updateSession(ctx, sessionID, bson.M{"$set": bson.M{"muted." + userID: true}})
+	id := sessionID + "/" + userID
+	if !muted {
+		_, err := s.db.Collection("mutes").DeleteOne(ctx, bson.M{"_id": id})
+		return mapErr(err, "mute")
 	}
-	return s.updateSession(ctx, sessionID, bson.M{"$unset": bson.M{"muted." + userID: ""}})
+	_, err := s.db.Collection("mutes").InsertOne(ctx, muteDoc{ID: id, SessionID: sessionID, UserID: userID})
+	if mongo.IsDuplicateKeyError(err) {
+		return nil
+	}
+	return mapErr(err, "mute")
+}
+
+// IsMuted reports whether a user is muted in a session (an _id lookup).
+func (s *Store) IsMuted(ctx context.Context, sessionID, userID string) (bool, error) {
+	err := s.db.Collection("mutes").FindOne(ctx, bson.M{"_id": sessionID + "/" + userID}).Err()
+	if err == mongo.ErrNoDocuments {
+		return false, nil
+	}
+	return err == nil, mapErr(err, "mute")
+}
+
+// Muted returns the users muted in a session.
+func (s *Store) Muted(ctx context.Context, sessionID string) ([]string, error) {
+	out, err := findAll(ctx, s.db.Collection("mutes"), bson.M{"sessionId": sessionID}, "mutes", func(d muteDoc) string { return d.UserID })
+	sort.Strings(out)
+	return out, err
 }
 
 // SetLesson sets or clears the presented lesson.
@@ -362,6 +395,7 @@ func (s *Store) AttendanceByID(ctx context.Context, id string) (classroom.Attend
 
 // MarkAttendance sets the status by hand, keeping check-in details of an existing record.
 func (s *Store) MarkAttendance(ctx context.Context, a classroom.Attendance) error {
+	defer docLocks.lock("attendance/" + a.ID)()
 	_, err := s.db.Collection("attendance").UpdateOne(ctx, bson.M{"_id": a.ID}, bson.M{
 		"$set":         bson.M{"status": string(a.Status), "manual": true, "markedBy": a.MarkedBy, "note": a.Note, "markedAt": a.MarkedAt},
 		"$setOnInsert": bson.M{"sessionId": a.SessionID, "sectionId": a.SectionID, "studentId": a.StudentID, "mode": "", "ip": "", "userAgent": "", "online": 0},
@@ -398,6 +432,7 @@ func (s *Store) AttendanceBySection(ctx context.Context, sectionID string) ([]cl
 
 // AddPresence adds to a record's open connection count.
 func (s *Store) AddPresence(ctx context.Context, id string, delta int, at time.Time) error {
+	defer docLocks.lock("attendance/" + id)()
 	_, err := s.db.Collection("attendance").UpdateOne(ctx, bson.M{"_id": id}, bson.M{"$inc": bson.M{"online": delta}, "$set": bson.M{"lastSeen": at}})
 	return mapErr(err, "attendance record")
 }
@@ -467,6 +502,7 @@ func (s *Store) TransitionPoll(ctx context.Context, id string, from []classroom.
 	for _, f := range from {
 		fs = append(fs, string(f))
 	}
+	defer docLocks.lock("polls/" + id)()
 	set := bson.M{"status": string(to)}
 	if to == classroom.PollClosed {
 		set["closedAt"] = at
@@ -485,6 +521,7 @@ func (s *Store) TransitionPoll(ctx context.Context, id string, from []classroom.
 
 // SavePollResponse upserts a response and returns the choices it replaced.
 func (s *Store) SavePollResponse(ctx context.Context, r classroom.PollResponse) ([]string, bool, error) {
+	defer docLocks.lock("poll_responses/" + r.ID)()
 	var prev pollResponseDoc
 	err := s.db.Collection("poll_responses").FindOneAndUpdate(ctx, bson.M{"_id": r.ID}, bson.M{
 		"$set": bson.M{"pollId": r.PollID, "sessionId": r.SessionID, "studentId": r.StudentID, "choices": r.Choices, "correct": r.Correct, "at": r.At},
@@ -500,6 +537,7 @@ func (s *Store) SavePollResponse(ctx context.Context, r classroom.PollResponse) 
 
 // AddPollCounts adds to a poll's counters atomically and returns the poll.
 func (s *Store) AddPollCounts(ctx context.Context, pollID string, inc map[string]int, answered int) (classroom.Poll, error) {
+	defer docLocks.lock("polls/" + pollID)()
 	m := bson.M{"answered": answered}
 	for k, v := range inc {
 		if v != 0 {
@@ -520,4 +558,34 @@ func (s *Store) ResponsesByPoll(ctx context.Context, pollID string) ([]classroom
 // ResponsesBySession returns every response in a session.
 func (s *Store) ResponsesBySession(ctx context.Context, sessionID string) ([]classroom.PollResponse, error) {
 	return findAll(ctx, s.db.Collection("poll_responses"), bson.M{"sessionId": sessionID}, "responses", pollResponseDoc.response)
+}
+
+// CountResponses counts the answers of the listed students to a poll from their response
+// documents (one _id lookup each), the exact result whatever the live counters say.
+func (s *Store) CountResponses(ctx context.Context, pollID string, studentIDs []string) (map[string]int, int, error) {
+	counts, answered := map[string]int{}, 0
+	for _, id := range studentIDs {
+		var d pollResponseDoc
+		err := s.db.Collection("poll_responses").FindOne(ctx, bson.M{"_id": pollID + "/" + id}).Decode(&d)
+		if err == mongo.ErrNoDocuments {
+			continue
+		}
+		if err != nil {
+			return nil, 0, mapErr(err, "response")
+		}
+		answered++
+		for _, c := range d.Choices {
+			counts[c]++
+		}
+	}
+	return counts, answered, nil
+}
+
+// SetPollCounts replaces a poll's counters and returns the poll.
+func (s *Store) SetPollCounts(ctx context.Context, pollID string, counts map[string]int, answered int) (classroom.Poll, error) {
+	defer docLocks.lock("polls/" + pollID)()
+	var d pollDoc
+	err := s.db.Collection("polls").FindOneAndUpdate(ctx, bson.M{"_id": pollID}, bson.M{"$set": bson.M{"counts": counts, "answered": answered}},
+		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&d)
+	return d.poll(), mapErr(err, "poll")
 }

@@ -59,6 +59,8 @@ var migrations = []migration{
 		"chat":           {idx(bson.D{{Key: "sessionId", Value: 1}}, false, "session")},
 		"polls":          {idx(bson.D{{Key: "sessionId", Value: 1}}, false, "session")},
 		"poll_responses": {idx(bson.D{{Key: "sessionId", Value: 1}}, false, "session"), idx(bson.D{{Key: "pollId", Value: 1}}, false, "poll")},
+		"hands":          {idx(bson.D{{Key: "sessionId", Value: 1}}, false, "session")},
+		"mutes":          {idx(bson.D{{Key: "sessionId", Value: 1}}, false, "session")},
 	}},
 }
 

@@ -2,6 +2,8 @@ package realtime
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"hash/fnv"
 	"log/slog"
 	"runtime"
@@ -67,6 +69,9 @@ type Hub struct {
 	shards []*shard
 	unsub  func()
 
+	seqMu sync.Mutex
+	seqs  map[string]int64 // highest sequence number used or seen per room
+
 	conns     atomic.Int64
 	delivered atomic.Int64
 	slow      atomic.Int64
@@ -80,7 +85,7 @@ type shard struct {
 // NewHub returns a hub that numbers events with log and exchanges them over broker.
 func NewHub(log Log, broker Broker, opt Options) (*Hub, error) {
 	opt.defaults()
-	h := &Hub{opt: opt, log: log, broker: broker, shards: make([]*shard, opt.Shards)}
+	h := &Hub{opt: opt, log: log, broker: broker, shards: make([]*shard, opt.Shards), seqs: map[string]int64{}}
 	for i := range h.shards {
 		h.shards[i] = &shard{rooms: map[string]*room{}}
 	}
@@ -121,19 +126,69 @@ func (h *Hub) shardOf(room string) *shard {
 // Publish numbers an event of room, stores it and sends it to every instance. staffOnly
 // events reach only staff connections. It returns the event's sequence number.
 func (h *Hub) Publish(ctx context.Context, roomID string, staffOnly bool, typ string, data any) (int64, error) {
-	seq, err := h.log.NextSeq(ctx, roomID)
+	raw, err := json.Marshal(data)
 	if err != nil {
 		return 0, err
 	}
-	body, err := encode(typ, seq, h.opt.Now(), data)
+	seq, err := h.reserve(ctx, roomID)
 	if err != nil {
 		return 0, err
 	}
-	e := Event{Room: roomID, Seq: seq, Staff: staffOnly, Body: body}
-	if err := h.log.AppendEvent(ctx, e); err != nil {
-		return 0, err
+	for tries := 0; ; tries++ {
+		body, err := encode(typ, seq, h.opt.Now(), json.RawMessage(raw))
+		if err != nil {
+			return 0, err
+		}
+		e := Event{Room: roomID, Seq: seq, Staff: staffOnly, Body: body}
+		err = h.log.AppendEvent(ctx, e)
+		if errors.Is(err, ErrSeqTaken) && tries < 100 {
+			// Another instance numbered an event first: move past it.
+			seq = h.retake(roomID, seq)
+			continue
+		}
+		if err != nil {
+			return 0, err
+		}
+		return seq, h.broker.Publish(ctx, e)
 	}
-	return seq, h.broker.Publish(ctx, e)
+}
+
+// reserve returns the next sequence number this instance expects to be free in a room:
+// one past the highest it has used or received (read from the log on first use).
+func (h *Hub) reserve(ctx context.Context, roomID string) (int64, error) {
+	h.seqMu.Lock()
+	last, ok := h.seqs[roomID]
+	h.seqMu.Unlock()
+	if !ok {
+		l, err := h.log.LastSeq(ctx, roomID)
+		if err != nil {
+			return 0, err
+		}
+		last = l
+	}
+	h.seqMu.Lock()
+	defer h.seqMu.Unlock()
+	n := max(h.seqs[roomID], last) + 1
+	h.seqs[roomID] = n
+	return n, nil
+}
+
+// retake returns the next number after a taken one.
+func (h *Hub) retake(roomID string, taken int64) int64 {
+	h.seqMu.Lock()
+	defer h.seqMu.Unlock()
+	n := max(h.seqs[roomID], taken) + 1
+	h.seqs[roomID] = n
+	return n
+}
+
+// noteSeq records a sequence number seen from the broker.
+func (h *Hub) noteSeq(roomID string, seq int64) {
+	h.seqMu.Lock()
+	if seq > h.seqs[roomID] {
+		h.seqs[roomID] = seq
+	}
+	h.seqMu.Unlock()
 }
 
 // Broadcast is Publish without the sequence number (it satisfies classroom.Broadcaster).
@@ -161,6 +216,7 @@ func (h *Hub) CloseRoom(roomID string, code int, text string) {
 // receive is the broker subscription: it hands the event to the room if this instance has
 // connections in it.
 func (h *Hub) receive(e Event) {
+	h.noteSeq(e.Room, e.Seq)
 	s := h.shardOf(e.Room)
 	s.mu.Lock()
 	r := s.rooms[e.Room]

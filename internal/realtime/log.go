@@ -2,16 +2,21 @@ package realtime
 
 import (
 	"context"
+	"errors"
 	"sync"
 )
 
-// Log gives each room its sequence numbers and keeps the events, so that any instance can
-// fill a gap or tell how far a room has got. The store implements it.
+// ErrSeqTaken is what Log.AppendEvent returns when the room already has an event with
+// that sequence number (another publisher got there first).
+var ErrSeqTaken = errors.New("realtime: sequence number taken")
+
+// Log keeps each room's events under unique sequence numbers, so that any instance can
+// fill a gap or tell how far a room has got. The store implements it: the uniqueness of
+// (room, seq) is what orders the events of all instances, so it needs no atomic counter.
 type Log interface {
-	// NextSeq atomically increments and returns the room's sequence number.
-	NextSeq(ctx context.Context, room string) (int64, error)
 	// LastSeq returns the room's last sequence number (0 for a new room).
 	LastSeq(ctx context.Context, room string) (int64, error)
+	// AppendEvent stores e, or returns ErrSeqTaken when e.Seq is taken.
 	AppendEvent(ctx context.Context, e Event) error
 	// EventsAfter returns up to limit events with Seq > after, in order.
 	EventsAfter(ctx context.Context, room string, after int64, limit int) ([]Event, error)
@@ -27,14 +32,6 @@ type MemLog struct {
 // NewMemLog returns an empty MemLog.
 func NewMemLog() *MemLog { return &MemLog{seq: map[string]int64{}, events: map[string][]Event{}} }
 
-// NextSeq implements Log.
-func (l *MemLog) NextSeq(_ context.Context, room string) (int64, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.seq[room]++
-	return l.seq[room], nil
-}
-
 // LastSeq implements Log.
 func (l *MemLog) LastSeq(_ context.Context, room string) (int64, error) {
 	l.mu.Lock()
@@ -46,7 +43,13 @@ func (l *MemLog) LastSeq(_ context.Context, room string) (int64, error) {
 func (l *MemLog) AppendEvent(_ context.Context, e Event) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	for _, x := range l.events[e.Room] {
+		if x.Seq == e.Seq {
+			return ErrSeqTaken
+		}
+	}
 	l.events[e.Room] = append(l.events[e.Room], e)
+	l.seq[e.Room] = max(l.seq[e.Room], e.Seq)
 	return nil
 }
 
