@@ -57,7 +57,7 @@ func (s *Service) CheckIn(ctx context.Context, p accounts.Principal, sessionID s
 		return Attendance{}, apperr.Field("mode", "must be in-person or remote")
 	}
 	a := Attendance{ID: AttendanceID(sessionID, p.UserID), SessionID: sessionID, SectionID: sa.Section.ID, StudentID: p.UserID,
-		Status: statusAt(sa.Session, now), Mode: in.Mode, CheckedInAt: now, IP: truncate(in.IP, 64), UserAgent: truncate(in.UserAgent, 300), LastSeen: now}
+		Status: statusAt(sa.Session, now), Mode: in.Mode, CheckedInAt: now, IP: truncate(in.IP, 64), UserAgent: truncate(in.UserAgent, 300)}
 	if err := s.store.InsertAttendance(ctx, &a); err != nil {
 		if apperr.Is(err, apperr.Conflict) {
 			return Attendance{}, s.alreadyCheckedIn(ctx, a.ID)
@@ -65,7 +65,7 @@ func (s *Service) CheckIn(ctx context.Context, p accounts.Principal, sessionID s
 		return Attendance{}, err
 	}
 	s.record(ctx, p, "attendance.checkin", "session:"+sessionID, map[string]string{"mode": string(in.Mode), "status": string(a.Status), "ip": a.IP})
-	s.emit(ctx, sessionID, false, "presence", presenceOf(a, p.Name))
+	s.emitPresence(ctx, sessionID, p.UserID, p.Name)
 	return a, nil
 }
 
@@ -90,8 +90,22 @@ type Presence struct {
 	Seen   bool   `json:"seen"` // checked in or connected at least once
 }
 
-func presenceOf(a Attendance, name string) Presence {
-	return Presence{UserID: a.StudentID, Name: name, Status: a.Status, Mode: a.Mode, Online: a.Online > 0, Seen: !a.CheckedInAt.IsZero()}
+func presenceOf(a Attendance, name string, online int) Presence {
+	return Presence{UserID: a.StudentID, Name: name, Status: a.Status, Mode: a.Mode, Online: online > 0, Seen: !a.CheckedInAt.IsZero() || online > 0}
+}
+
+// emitPresence broadcasts a student's roster entry as the store has it now.
+func (s *Service) emitPresence(ctx context.Context, sessionID, userID, name string) {
+	a, err := s.store.AttendanceByID(ctx, AttendanceID(sessionID, userID))
+	if err != nil && !apperr.Is(err, apperr.NotFound) {
+		return
+	}
+	a.StudentID = userID
+	n, err := s.store.Presence(ctx, sessionID, userID)
+	if err != nil {
+		return
+	}
+	s.emit(ctx, sessionID, false, "presence", presenceOf(a, name, n))
 }
 
 // Joined is who entered a room.
@@ -100,8 +114,9 @@ type Joined struct {
 	Name string
 }
 
-// Join admits p to a live session's room. A student who has not checked in is checked in
-// as remote; the open connection counts towards presence until Leave.
+// Join admits p to a session's room (not an ended one). For a student the open connection
+// counts towards presence until Leave; attendance needs a check-in (in person with the
+// code, or remote).
 func (s *Service) Join(ctx context.Context, p accounts.Principal, sessionID, ip, ua string) (Joined, error) {
 	sa, err := s.Session(ctx, p, sessionID)
 	if err != nil {
@@ -114,17 +129,10 @@ func (s *Service) Join(ctx context.Context, p accounts.Principal, sessionID, ip,
 	if sa.Staff || !sa.Section.HasStudent(p.UserID) || sa.Session.Status != Live {
 		return j, nil
 	}
-	id := AttendanceID(sessionID, p.UserID)
-	if _, err := s.CheckIn(ctx, p, sessionID, CheckIn{Mode: Remote, IP: ip, UserAgent: ua}); err != nil && !apperr.Is(err, apperr.Conflict) {
+	if err := s.store.AddPresence(ctx, sessionID, p.UserID, 1, s.now()); err != nil {
 		return Joined{}, err
 	}
-	now := s.now()
-	if err := s.store.AddPresence(ctx, id, 1, now); err != nil {
-		return Joined{}, err
-	}
-	if a, err := s.store.AttendanceByID(ctx, id); err == nil {
-		s.emit(ctx, sessionID, false, "presence", presenceOf(a, p.Name))
-	}
+	s.emitPresence(ctx, sessionID, p.UserID, p.Name)
 	return j, nil
 }
 
@@ -133,14 +141,11 @@ func (s *Service) Leave(ctx context.Context, p accounts.Principal, j Joined) {
 	if j.Staff || !j.Section.HasStudent(p.UserID) || j.Session.Status != Live {
 		return
 	}
-	id := AttendanceID(j.Session.ID, p.UserID)
-	if err := s.store.AddPresence(ctx, id, -1, s.now()); err != nil {
+	if err := s.store.AddPresence(ctx, j.Session.ID, p.UserID, -1, s.now()); err != nil {
 		s.opt.Logger.Warn("presence update failed", "err", err)
 		return
 	}
-	if a, err := s.store.AttendanceByID(ctx, id); err == nil {
-		s.emit(ctx, j.Session.ID, false, "presence", presenceOf(a, p.Name))
-	}
+	s.emitPresence(ctx, j.Session.ID, p.UserID, p.Name)
 }
 
 // Mark sets a student's status by hand.
@@ -170,7 +175,7 @@ func (s *Service) Mark(ctx context.Context, p accounts.Principal, sessionID, stu
 		return Attendance{}, err
 	}
 	nm, _ := names(ctx, s.users, []string{studentID})
-	s.emit(ctx, sessionID, false, "presence", presenceOf(a, nm[studentID]))
+	s.emitPresence(ctx, sessionID, studentID, nm[studentID])
 	return a, nil
 }
 

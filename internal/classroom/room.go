@@ -267,13 +267,17 @@ func (s *Service) Room(ctx context.Context, p accounts.Principal, sessionID stri
 	if err != nil {
 		return RoomState{}, err
 	}
+	online, err := s.store.PresenceBySession(ctx, sessionID)
+	if err != nil {
+		return RoomState{}, err
+	}
 	r.Roster = []Presence{}
 	for _, id := range sa.Section.StudentIDs {
-		if a, ok := byStudent[id]; ok {
-			r.Roster = append(r.Roster, presenceOf(a, nm[id]))
-		} else {
-			r.Roster = append(r.Roster, Presence{UserID: id, Name: nm[id]})
+		a, ok := byStudent[id]
+		if !ok {
+			a = Attendance{StudentID: id}
 		}
+		r.Roster = append(r.Roster, presenceOf(a, nm[id], online[id]))
 	}
 	hands, err := s.store.Hands(ctx, sessionID)
 	if err != nil {

@@ -158,8 +158,6 @@ type Attendance struct {
 	MarkedBy    string // who set it by hand
 	Note        string
 	MarkedAt    time.Time
-	Online      int // open room connections (presence)
-	LastSeen    time.Time
 }
 
 // AttendanceID composes the ID of a student's attendance in a session.

@@ -50,8 +50,11 @@ type Store interface {
 	MarkAbsent(ctx context.Context, sessionID, sectionID string, studentIDs []string) (int, error)
 	AttendanceBySession(ctx context.Context, sessionID string) ([]Attendance, error)
 	AttendanceBySection(ctx context.Context, sectionID string) ([]Attendance, error)
-	// AddPresence adds delta to a record's open connections and sets its last-seen time.
-	AddPresence(ctx context.Context, id string, delta int, at time.Time) error
+	// AddPresence adds delta to a user's open room connections (creating the count).
+	AddPresence(ctx context.Context, sessionID, userID string, delta int, at time.Time) error
+	// Presence returns the open connection count of a user, and PresenceBySession of everyone.
+	Presence(ctx context.Context, sessionID, userID string) (int, error)
+	PresenceBySession(ctx context.Context, sessionID string) (map[string]int, error)
 
 	CreateChat(ctx context.Context, m *ChatMessage) error
 	ChatByID(ctx context.Context, id string) (ChatMessage, error)

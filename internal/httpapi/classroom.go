@@ -148,12 +148,11 @@ type attendanceView struct {
 	UserAgent   string     `json:"userAgent,omitempty"`
 	Manual      bool       `json:"manual"`
 	Note        string     `json:"note,omitempty"`
-	Online      bool       `json:"online"`
 }
 
 func attendanceJSON(a classroom.Attendance) attendanceView {
 	return attendanceView{SessionID: a.SessionID, StudentID: a.StudentID, Status: string(a.Status), Mode: string(a.Mode), CheckedInAt: timePtr(a.CheckedInAt),
-		IP: a.IP, UserAgent: a.UserAgent, Manual: a.Manual, Note: a.Note, Online: a.Online > 0}
+		IP: a.IP, UserAgent: a.UserAgent, Manual: a.Manual, Note: a.Note}
 }
 
 func (s *Server) listSections(c *fiber.Ctx) error {

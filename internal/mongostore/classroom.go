@@ -103,22 +103,17 @@ type attendanceDoc struct {
 	MarkedBy    string    `bson:"markedBy"`
 	Note        string    `bson:"note"`
 	MarkedAt    time.Time `bson:"markedAt,omitempty"`
-	Online      int       `bson:"online"`
-	LastSeen    time.Time `bson:"lastSeen,omitempty"`
 }
 
 func (d attendanceDoc) attendance() classroom.Attendance {
 	a := classroom.Attendance{ID: d.ID, SessionID: d.SessionID, SectionID: d.SectionID, StudentID: d.StudentID, Status: classroom.Status(d.Status),
 		Mode: classroom.Mode(d.Mode), CheckedInAt: d.CheckedInAt.UTC(), IP: d.IP, UserAgent: d.UserAgent, Manual: d.Manual, MarkedBy: d.MarkedBy,
-		Note: d.Note, MarkedAt: d.MarkedAt.UTC(), Online: max(d.Online, 0), LastSeen: d.LastSeen.UTC()}
+		Note: d.Note, MarkedAt: d.MarkedAt.UTC()}
 	if d.CheckedInAt.IsZero() {
 		a.CheckedInAt = time.Time{}
 	}
 	if d.MarkedAt.IsZero() {
 		a.MarkedAt = time.Time{}
-	}
-	if d.LastSeen.IsZero() {
-		a.LastSeen = time.Time{}
 	}
 	return a
 }
@@ -376,8 +371,7 @@ func (s *Store) SetCurrentPoll(ctx context.Context, sessionID, pollID string) er
 
 func toAttendanceDoc(a classroom.Attendance) attendanceDoc {
 	return attendanceDoc{ID: a.ID, SessionID: a.SessionID, SectionID: a.SectionID, StudentID: a.StudentID, Status: string(a.Status), Mode: string(a.Mode),
-		CheckedInAt: a.CheckedInAt, IP: a.IP, UserAgent: a.UserAgent, Manual: a.Manual, MarkedBy: a.MarkedBy, Note: a.Note, MarkedAt: a.MarkedAt,
-		Online: a.Online, LastSeen: a.LastSeen}
+		CheckedInAt: a.CheckedInAt, IP: a.IP, UserAgent: a.UserAgent, Manual: a.Manual, MarkedBy: a.MarkedBy, Note: a.Note, MarkedAt: a.MarkedAt}
 }
 
 // InsertAttendance inserts a record; its composed _id makes a second one a conflict.
@@ -398,7 +392,7 @@ func (s *Store) MarkAttendance(ctx context.Context, a classroom.Attendance) erro
 	defer docLocks.lock("attendance/" + a.ID)()
 	_, err := s.db.Collection("attendance").UpdateOne(ctx, bson.M{"_id": a.ID}, bson.M{
 		"$set":         bson.M{"status": string(a.Status), "manual": true, "markedBy": a.MarkedBy, "note": a.Note, "markedAt": a.MarkedAt},
-		"$setOnInsert": bson.M{"sessionId": a.SessionID, "sectionId": a.SectionID, "studentId": a.StudentID, "mode": "", "ip": "", "userAgent": "", "online": 0},
+		"$setOnInsert": bson.M{"sessionId": a.SessionID, "sectionId": a.SectionID, "studentId": a.StudentID, "mode": "", "ip": "", "userAgent": ""},
 	}, options.Update().SetUpsert(true))
 	return mapErr(err, "attendance record")
 }
@@ -430,11 +424,43 @@ func (s *Store) AttendanceBySection(ctx context.Context, sectionID string) ([]cl
 	return findAll(ctx, s.db.Collection("attendance"), bson.M{"sectionId": sectionID}, "attendance", attendanceDoc.attendance)
 }
 
-// AddPresence adds to a record's open connection count.
-func (s *Store) AddPresence(ctx context.Context, id string, delta int, at time.Time) error {
-	defer docLocks.lock("attendance/" + id)()
-	_, err := s.db.Collection("attendance").UpdateOne(ctx, bson.M{"_id": id}, bson.M{"$inc": bson.M{"online": delta}, "$set": bson.M{"lastSeen": at}})
-	return mapErr(err, "attendance record")
+// presenceDoc counts a user's open room connections; _id "sessionID/userID".
+type presenceDoc struct {
+	ID        string    `bson:"_id"`
+	SessionID string    `bson:"sessionId"`
+	UserID    string    `bson:"userId"`
+	Online    int       `bson:"online"`
+	LastSeen  time.Time `bson:"lastSeen"`
+}
+
+// AddPresence adds to a user's open connection count, creating it on first connect.
+func (s *Store) AddPresence(ctx context.Context, sessionID, userID string, delta int, at time.Time) error {
+	id := sessionID + "/" + userID
+	defer docLocks.lock("presence/" + id)()
+	_, err := s.db.Collection("presence").UpdateOne(ctx, bson.M{"_id": id}, bson.M{
+		"$inc": bson.M{"online": delta}, "$set": bson.M{"lastSeen": at, "sessionId": sessionID, "userId": userID},
+	}, options.Update().SetUpsert(true))
+	return mapErr(err, "presence")
+}
+
+// Presence returns a user's open connection count.
+func (s *Store) Presence(ctx context.Context, sessionID, userID string) (int, error) {
+	var d presenceDoc
+	err := s.db.Collection("presence").FindOne(ctx, bson.M{"_id": sessionID + "/" + userID}).Decode(&d)
+	if err == mongo.ErrNoDocuments {
+		return 0, nil
+	}
+	return max(d.Online, 0), mapErr(err, "presence")
+}
+
+// PresenceBySession returns the open connection counts of a session's users.
+func (s *Store) PresenceBySession(ctx context.Context, sessionID string) (map[string]int, error) {
+	docs, err := findAll(ctx, s.db.Collection("presence"), bson.M{"sessionId": sessionID}, "presence", func(d presenceDoc) presenceDoc { return d })
+	out := map[string]int{}
+	for _, d := range docs {
+		out[d.UserID] = max(d.Online, 0)
+	}
+	return out, err
 }
 
 // CreateChat inserts a chat message and sets its ID.

@@ -61,6 +61,7 @@ var migrations = []migration{
 		"poll_responses": {idx(bson.D{{Key: "sessionId", Value: 1}}, false, "session"), idx(bson.D{{Key: "pollId", Value: 1}}, false, "poll")},
 		"hands":          {idx(bson.D{{Key: "sessionId", Value: 1}}, false, "session")},
 		"mutes":          {idx(bson.D{{Key: "sessionId", Value: 1}}, false, "session")},
+		"presence":       {idx(bson.D{{Key: "sessionId", Value: 1}}, false, "session")},
 	}},
 }
 
