@@ -70,7 +70,7 @@ export function apply(s: RoomState, e: Envelope): RoomState {
       if (e.type === 'poll.opened' || s.you.staff) s.poll = { ...(s.poll?.id === d.id ? s.poll : {}), ...d };
       break;
     case 'poll.closed':
-      if (s.poll?.id === d.pollId) s.poll = { ...s.poll, status: 'closed' };
+      if (s.poll && s.poll.id === d.pollId) s.poll = { ...s.poll, status: 'closed' };
       break;
     case 'poll.revealed':
       s.poll = d;
