@@ -100,6 +100,7 @@ export class RoomSocket {
   private seq = -1;
   private attempt = 0;
   private stopped = false;
+  private offline = false;
   private refs = 0;
   private pending = new Map<string, { resolve: (v: any) => void; reject: (e: Error) => void }>();
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -114,16 +115,31 @@ export class RoomSocket {
     this.stopped = false;
     this.connect();
     addEventListener('online', this.wake);
+    addEventListener('offline', this.sleep);
   }
 
   close() {
     this.stopped = true;
     clearTimeout(this.timer);
     removeEventListener('online', this.wake);
+    removeEventListener('offline', this.sleep);
     this.ws?.close(1000);
   }
 
+  // The browser says the network is gone: drop the socket now rather than wait for the
+  // heartbeat, and reconnect (resuming) when it is back.
+  private sleep = () => {
+    if (this.stopped) return;
+    this.offline = true;
+    clearTimeout(this.timer);
+    const ws = this.ws;
+    this.ws = null;
+    ws?.close(1000);
+    this.onStatus('reconnecting', 'You are offline.');
+  };
+
   private wake = () => {
+    this.offline = false;
     if (!this.stopped && (!this.ws || this.ws.readyState === WebSocket.CLOSED)) {
       clearTimeout(this.timer);
       this.attempt = 0;
@@ -171,7 +187,9 @@ export class RoomSocket {
       // Exponential backoff with jitter, at most 10 s.
       const delay = Math.min(10000, 500 * 2 ** this.attempt++) * (0.5 + Math.random() / 2);
       this.onStatus('reconnecting', ev.code === 4008 ? 'Your connection was too slow; reconnecting.' : '');
-      this.timer = setTimeout(() => this.connect(), delay);
+      this.timer = setTimeout(() => {
+        if (!this.offline) this.connect();
+      }, delay);
     };
   }
 
