@@ -129,10 +129,13 @@ func (s *Service) Join(ctx context.Context, p accounts.Principal, sessionID, ip,
 	if sa.Staff || !sa.Section.HasStudent(p.UserID) || sa.Session.Status != Live {
 		return j, nil
 	}
-	if err := s.store.AddPresence(ctx, sessionID, p.UserID, 1, s.now()); err != nil {
+	n, err := s.store.AddPresence(ctx, sessionID, p.UserID, 1, s.now())
+	if err != nil {
 		return Joined{}, err
 	}
-	s.emitPresence(ctx, sessionID, p.UserID, p.Name)
+	if n == 1 { // a second tab or device changes nothing on the roster
+		s.emitPresence(ctx, sessionID, p.UserID, p.Name)
+	}
 	return j, nil
 }
 
@@ -141,11 +144,14 @@ func (s *Service) Leave(ctx context.Context, p accounts.Principal, j Joined) {
 	if j.Staff || !j.Section.HasStudent(p.UserID) || j.Session.Status != Live {
 		return
 	}
-	if err := s.store.AddPresence(ctx, j.Session.ID, p.UserID, -1, s.now()); err != nil {
+	n, err := s.store.AddPresence(ctx, j.Session.ID, p.UserID, -1, s.now())
+	if err != nil {
 		s.opt.Logger.Warn("presence update failed", "err", err)
 		return
 	}
-	s.emitPresence(ctx, j.Session.ID, p.UserID, p.Name)
+	if n <= 0 {
+		s.emitPresence(ctx, j.Session.ID, p.UserID, p.Name)
+	}
 }
 
 // Mark sets a student's status by hand.

@@ -72,7 +72,8 @@ func (s *Service) Chat(ctx context.Context, p accounts.Principal, sessionID, tex
 		return ChatMessage{}, &apperr.Error{Kind: apperr.Forbidden, Type: "muted", Message: "The instructor has muted you in this session's chat."}
 	}
 	now := s.now()
-	if wait, ok := s.allowChat(p.UserID, now); !ok {
+	// Instructors are not rate limited: they run the room (and announce to it).
+	if wait, ok := s.allowChat(p.UserID, now); !sa.Staff && !ok {
 		return ChatMessage{}, &apperr.Error{Kind: apperr.TooMany, Message: "You are sending messages too fast.", RetryAfterSeconds: int(wait/time.Second) + 1}
 	}
 	m := ChatMessage{SessionID: sessionID, UserID: p.UserID, Name: p.Name, Text: text, At: now}
@@ -239,12 +240,22 @@ type MyResponse struct {
 	Choices []string `json:"choices"`
 }
 
-// Room builds the room snapshot for p.
+// Room builds the room snapshot for p from the store.
 func (s *Service) Room(ctx context.Context, p accounts.Principal, sessionID string) (RoomState, error) {
 	sa, err := s.Session(ctx, p, sessionID)
 	if err != nil {
 		return RoomState{}, err
 	}
+	r, err := s.room(ctx, p, sa)
+	if err != nil {
+		return RoomState{}, err
+	}
+	return s.personal(ctx, p, sa, r)
+}
+
+// room builds the state shared by everyone of p's audience (staff or student).
+func (s *Service) room(ctx context.Context, p accounts.Principal, sa SessionAccess) (RoomState, error) {
+	sessionID := sa.Session.ID
 	var r RoomState
 	ss := sa.Session
 	r.Session.ID, r.Session.SectionID, r.Session.Title, r.Session.Section, r.Session.Status, r.Session.StartedAt = ss.ID, ss.SectionID, ss.Title, sa.Section.Title, ss.Status, ss.StartedAt
@@ -252,7 +263,6 @@ func (s *Service) Room(ctx context.Context, p accounts.Principal, sessionID stri
 	if err != nil {
 		return RoomState{}, err
 	}
-	r.You.UserID, r.You.Name, r.You.Staff, r.You.Muted = p.UserID, p.Name, sa.Staff, slices.Contains(muted, p.UserID)
 	r.Emoji = Reactions
 	r.Muted = append([]string{}, muted...)
 	recs, err := s.store.AttendanceBySession(ctx, sessionID)
@@ -314,16 +324,6 @@ func (s *Service) Room(ctx context.Context, p accounts.Principal, sessionID stri
 		}
 		for _, pl := range ps {
 			r.Polls = append(r.Polls, pollView(pl, true, s.now()))
-		}
-	} else if ss.PollID != "" {
-		rs, err := s.store.ResponsesBySession(ctx, sessionID)
-		if err != nil {
-			return RoomState{}, err
-		}
-		for _, x := range rs {
-			if x.StudentID == p.UserID {
-				r.Mine = append(r.Mine, MyResponse{PollID: x.PollID, Choices: x.Choices})
-			}
 		}
 	}
 	return r, nil

@@ -50,8 +50,9 @@ type Store interface {
 	MarkAbsent(ctx context.Context, sessionID, sectionID string, studentIDs []string) (int, error)
 	AttendanceBySession(ctx context.Context, sessionID string) ([]Attendance, error)
 	AttendanceBySection(ctx context.Context, sectionID string) ([]Attendance, error)
-	// AddPresence adds delta to a user's open room connections (creating the count).
-	AddPresence(ctx context.Context, sessionID, userID string, delta int, at time.Time) error
+	// AddPresence adds delta to a user's open room connections (creating the count) and
+	// returns the new count.
+	AddPresence(ctx context.Context, sessionID, userID string, delta int, at time.Time) (int, error)
 	// Presence returns the open connection count of a user, and PresenceBySession of everyone.
 	Presence(ctx context.Context, sessionID, userID string) (int, error)
 	PresenceBySession(ctx context.Context, sessionID string) (map[string]int, error)
@@ -73,6 +74,8 @@ type Store interface {
 	AddPollCounts(ctx context.Context, pollID string, inc map[string]int, answered int) (Poll, error)
 	ResponsesByPoll(ctx context.Context, pollID string) ([]PollResponse, error)
 	ResponsesBySession(ctx context.Context, sessionID string) ([]PollResponse, error)
+	// PollResponse returns one student's response, if any (an _id lookup).
+	PollResponse(ctx context.Context, pollID, studentID string) (PollResponse, bool, error)
 	// CountResponses counts the listed students' answers from their response records.
 	CountResponses(ctx context.Context, pollID string, studentIDs []string) (map[string]int, int, error)
 	SetPollCounts(ctx context.Context, pollID string, counts map[string]int, answered int) (Poll, error)
@@ -126,6 +129,8 @@ type Service struct {
 
 	chatMu   sync.Mutex
 	chatSent map[string][]time.Time
+
+	snaps snapshots
 }
 
 // NewService returns a Service. events may be nil until SetBroadcaster is called.
@@ -142,7 +147,7 @@ func NewService(store Store, progs Programs, users Users, bk Bank, crs Courses, 
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
-	return &Service{store: store, programs: progs, users: users, bank: bk, courses: crs, events: events, audit: log, opt: opt, chatSent: map[string][]time.Time{}}
+	return &Service{store: store, programs: progs, users: users, bank: bk, courses: crs, events: events, audit: log, opt: opt, chatSent: map[string][]time.Time{}, snaps: snapshots{m: map[string]cachedRoom{}, building: map[string]*flight{}}}
 }
 
 // SetBroadcaster sets where live events go (the hub is built after the service).

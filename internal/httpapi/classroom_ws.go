@@ -99,7 +99,9 @@ func (s *Server) serveRoom(conn *websocket.Conn, p accounts.Principal, sessionID
 	}()
 	_ = s.deps.Hub.Serve(ctx, conn, realtime.Client{
 		Room: sessionID, UserID: p.UserID, Staff: j.Staff, Since: since,
-		Snapshot: func(ctx context.Context) (any, error) { return svc.Room(ctx, p, sessionID) },
+		Snapshot: func(ctx context.Context, last int64, fresh bool) (any, int64, error) {
+			return svc.Snapshot(ctx, p, sessionID, last, fresh)
+		},
 		Handle: func(ctx context.Context, in realtime.Inbound) (any, error) {
 			hctx, hcancel := context.WithTimeout(ctx, 10*time.Second)
 			defer hcancel()

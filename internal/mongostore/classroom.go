@@ -434,13 +434,14 @@ type presenceDoc struct {
 }
 
 // AddPresence adds to a user's open connection count, creating it on first connect.
-func (s *Store) AddPresence(ctx context.Context, sessionID, userID string, delta int, at time.Time) error {
+func (s *Store) AddPresence(ctx context.Context, sessionID, userID string, delta int, at time.Time) (int, error) {
 	id := sessionID + "/" + userID
 	defer docLocks.lock("presence/" + id)()
-	_, err := s.db.Collection("presence").UpdateOne(ctx, bson.M{"_id": id}, bson.M{
+	var d presenceDoc
+	err := s.db.Collection("presence").FindOneAndUpdate(ctx, bson.M{"_id": id}, bson.M{
 		"$inc": bson.M{"online": delta}, "$set": bson.M{"lastSeen": at, "sessionId": sessionID, "userId": userID},
-	}, options.Update().SetUpsert(true))
-	return mapErr(err, "presence")
+	}, options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&d)
+	return d.Online, mapErr(err, "presence")
 }
 
 // Presence returns a user's open connection count.
@@ -614,4 +615,14 @@ func (s *Store) SetPollCounts(ctx context.Context, pollID string, counts map[str
 	err := s.db.Collection("polls").FindOneAndUpdate(ctx, bson.M{"_id": pollID}, bson.M{"$set": bson.M{"counts": counts, "answered": answered}},
 		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&d)
 	return d.poll(), mapErr(err, "poll")
+}
+
+// PollResponse returns one student's response to a poll.
+func (s *Store) PollResponse(ctx context.Context, pollID, studentID string) (classroom.PollResponse, bool, error) {
+	var d pollResponseDoc
+	err := s.db.Collection("poll_responses").FindOne(ctx, bson.M{"_id": pollID + "/" + studentID}).Decode(&d)
+	if err == mongo.ErrNoDocuments {
+		return classroom.PollResponse{}, false, nil
+	}
+	return d.response(), err == nil, mapErr(err, "response")
 }

@@ -30,8 +30,11 @@ type Client struct {
 	Staff  bool // receives staff-only events
 	// Since is the last sequence number the client holds; negative asks for a snapshot.
 	Since int64
-	// Snapshot builds the room state for this client.
-	Snapshot func(ctx context.Context) (any, error)
+	// Snapshot returns the room state for this client and the sequence number it reflects.
+	// last is the room's sequence number before the call: a state built now reflects last;
+	// a cached state may reflect an earlier number, and the hub then replays the events
+	// after it from the room history. fresh asks for a state built now.
+	Snapshot func(ctx context.Context, last int64, fresh bool) (any, int64, error)
 	// Handle acts on one client message; its result is sent back in an ack when the
 	// message had a ref. An error is sent back as an "error" message built by Describe.
 	Handle func(ctx context.Context, in Inbound) (any, error)
@@ -214,13 +217,14 @@ func (c *Conn) enter(ctx context.Context, r *room, cl Client) error {
 	for attempt := 0; ; attempt++ {
 		last := r.last
 		r.mu.Unlock()
-		snap, err := cl.Snapshot(ctx)
+		snap, at, err := cl.Snapshot(ctx, last, attempt > 0)
 		r.mu.Lock()
 		if err != nil {
 			r.joining--
 			r.mu.Unlock()
 			return err
 		}
+		last = min(at, last)
 		evs, ok := r.since(last)
 		if !ok && attempt < 3 {
 			continue // the room moved on past its history while the snapshot was built

@@ -43,7 +43,9 @@ func newEnv(t *testing.T, opt realtime.Options) *env {
 		}
 		_ = e.hub.Serve(r.Context(), c, realtime.Client{
 			Room: "room1", UserID: r.URL.Query().Get("user"), Staff: r.URL.Query().Get("staff") == "1", Since: since,
-			Snapshot: func(context.Context) (any, error) { return map[string]string{"state": "fresh"}, nil },
+			Snapshot: func(_ context.Context, last int64, _ bool) (any, int64, error) {
+				return map[string]string{"state": "fresh"}, last, nil
+			},
 			Handle: func(_ context.Context, in realtime.Inbound) (any, error) {
 				if in.Type == "fail" {
 					return nil, errors.New("refused")
