@@ -113,10 +113,16 @@ func cmdServe(ctx context.Context, args []string, env Env) error {
 		}
 	}
 
+	live, err := openClassroom(cfg, svc, log)
+	if err != nil {
+		return err
+	}
+	defer live.close()
 	srv := httpapi.New(httpapi.Deps{
 		Accounts: svc.accounts, Programs: svc.programs, Audit: svc.audit, Courses: svc.courses, Bank: svc.bank, Exams: svc.exams,
 		Ready: svc.store.Ping, UI: frontend.FS(), Logger: log,
 		SecureCookies: cfg.SecureCookies(), BodyLimit: cfg.BodyLimit, Version: versionString(),
+		Classroom: live.service, Hub: live.hub, BaseURL: cfg.BaseURL, AllowedOrigins: cfg.AllowedOrigins,
 	})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -70,6 +70,28 @@ var allow = map[string][]string{
 	"PUT /api/v1/bank/items/:id":         {"instructor", "coordinator", "admin", "othercoord"},
 	"POST /api/v1/bank/items/:id/status": {"instructor", "coordinator", "admin", "othercoord"},
 	"GET /api/v1/bank/export":            {"instructor", "coordinator", "admin", "othercoord"},
+
+	"GET /api/v1/sections":                                  {"student", "instructor", "coordinator", "admin", "othercoord"},
+	"POST /api/v1/sections":                                 {"instructor", "coordinator", "admin", "othercoord"},
+	"GET /api/v1/sections/:sectionId":                       {"student", "instructor", "coordinator", "admin"},
+	"POST /api/v1/sections/:sectionId/students":             {"instructor", "coordinator", "admin"},
+	"GET /api/v1/sections/:sectionId/sessions":              {"student", "instructor", "coordinator", "admin"},
+	"POST /api/v1/sections/:sectionId/sessions":             {"instructor", "coordinator", "admin"},
+	"GET /api/v1/sections/:sectionId/attendance":            {"student", "instructor", "coordinator", "admin"},
+	"GET /api/v1/sections/:sectionId/attendance.csv":        {"student", "instructor", "coordinator", "admin"},
+	"GET /api/v1/sessions/:sessionId":                       {"student", "instructor", "coordinator", "admin"},
+	"POST /api/v1/sessions/:sessionId/start":                {"instructor", "coordinator", "admin"},
+	"POST /api/v1/sessions/:sessionId/end":                  {"instructor", "coordinator", "admin"},
+	"GET /api/v1/sessions/:sessionId/code":                  {"instructor", "coordinator", "admin"},
+	"POST /api/v1/sessions/:sessionId/checkin":              {"student"},
+	"PUT /api/v1/sessions/:sessionId/attendance/:studentId": {"instructor", "coordinator", "admin"},
+	"GET /api/v1/sessions/:sessionId/polls":                 {"student", "instructor", "coordinator", "admin"},
+	"POST /api/v1/sessions/:sessionId/polls":                {"instructor", "coordinator", "admin"},
+	"POST /api/v1/polls/:pollId/answer":                     {"student"},
+	"POST /api/v1/polls/:pollId/close":                      {"instructor", "coordinator", "admin"},
+	"POST /api/v1/polls/:pollId/reveal":                     {"instructor", "coordinator", "admin"},
+	"GET /api/v1/sessions/:sessionId/ws":                    {"student", "instructor", "coordinator", "admin"},
+	"GET /api/v1/realtime/stats":                            {"admin"},
 }
 
 func TestAuthorizationTableCoversEveryRoute(t *testing.T) {
@@ -112,6 +134,7 @@ func TestAuthorization(t *testing.T) {
 		path = strings.ReplaceAll(path, ":examId", f.exam.ID)
 		path = strings.ReplaceAll(path, ":attemptId", f.attempt)
 		path = strings.ReplaceAll(path, ":itemId", "q-1")
+		path = f.live.replace(path)
 		path = strings.ReplaceAll(path, "*", "some/page")
 		for _, persona := range personas {
 			t.Run(fmt.Sprintf("%s as %s", key, persona), func(t *testing.T) {

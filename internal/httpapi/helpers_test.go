@@ -44,6 +44,7 @@ type fixture struct {
 	other   programs.Program // coordinated by "othercoord"
 	cohort  programs.Cohort
 	users   map[string]accounts.User
+	live    *liveClassroom // the live classroom: a section of program with a live session and a poll
 }
 
 func newFixture(t testing.TB) *fixture {
@@ -61,7 +62,9 @@ func newFixture(t testing.TB) *fixture {
 	f.bank = bk
 	ex := exams.NewService(st, bk, progs, log, exams.Options{Blueprints: tr.Blueprints})
 	f.exams = ex
-	f.srv = httpapi.New(httpapi.Deps{Accounts: acc, Programs: progs, Audit: log, Courses: crs, Bank: bk, Exams: ex, Ready: st.Ping, BodyLimit: 64 << 10})
+	f.live = newLiveClassroom(t, st, acc, progs, bk, crs, log)
+	f.srv = httpapi.New(httpapi.Deps{Accounts: acc, Programs: progs, Audit: log, Courses: crs, Bank: bk, Exams: ex, Ready: st.Ping, BodyLimit: 64 << 10,
+		Classroom: f.live.svc, Hub: f.live.hub, BaseURL: "http://chartroom.test"})
 	if _, err := crs.Import(ctx, "test", []courses.Course{{Slug: "test-course", Title: "Test course", Exam: "RHIT", Modules: []courses.Module{{
 		ID: "m1", Title: "Module", Domain: "1", Quiz: []string{"q-1"}, Lessons: []courses.Lesson{{ID: "test-course-m1-intro", Title: "Intro", Markdown: "# Intro\n\nSafe <script>alert(1)</script> text."}},
 	}}}}); err != nil {
@@ -121,6 +124,7 @@ func newFixture(t testing.TB) *fixture {
 		t.Fatal(err)
 	}
 	f.attempt = v.Attempt.ID
+	f.live.populate(t, f)
 	return f
 }
 

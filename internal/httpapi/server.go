@@ -18,9 +18,11 @@ import (
 	"github.com/chartroom-him/chartroom/internal/accounts"
 	"github.com/chartroom-him/chartroom/internal/audit"
 	"github.com/chartroom-him/chartroom/internal/bank"
+	"github.com/chartroom-him/chartroom/internal/classroom"
 	"github.com/chartroom-him/chartroom/internal/courses"
 	"github.com/chartroom-him/chartroom/internal/exams"
 	"github.com/chartroom-him/chartroom/internal/programs"
+	"github.com/chartroom-him/chartroom/internal/realtime"
 )
 
 // Deps are what the HTTP layer needs.
@@ -41,6 +43,12 @@ type Deps struct {
 	Version       string
 	// RequestTimeout bounds each request's context; zero means 30 s.
 	RequestTimeout time.Duration
+	// Classroom and Hub serve the live classroom; nil answers its routes with 503.
+	Classroom *classroom.Service
+	Hub       *realtime.Hub
+	// BaseURL and AllowedOrigins decide which origins may open a WebSocket.
+	BaseURL        string
+	AllowedOrigins []string
 }
 
 // Access says who may call a route; the authorization test checks every route has one.

@@ -59,6 +59,17 @@ var migrations = []migration{
 		},
 	}},
 	{5, "per-student enrollment index", nil},
+	{6, "live classroom", map[string][]mongo.IndexModel{
+		"sections":       {idx(bson.D{{Key: "programId", Value: 1}}, false, "program")},
+		"class_sessions": {idx(bson.D{{Key: "sectionId", Value: 1}}, false, "section")},
+		"attendance":     {idx(bson.D{{Key: "sessionId", Value: 1}}, false, "session"), idx(bson.D{{Key: "sectionId", Value: 1}}, false, "section")},
+		"chat":           {idx(bson.D{{Key: "sessionId", Value: 1}}, false, "session")},
+		"polls":          {idx(bson.D{{Key: "sessionId", Value: 1}}, false, "session")},
+		"poll_responses": {idx(bson.D{{Key: "sessionId", Value: 1}}, false, "session"), idx(bson.D{{Key: "pollId", Value: 1}}, false, "poll")},
+		"hands":          {idx(bson.D{{Key: "sessionId", Value: 1}}, false, "session")},
+		"mutes":          {idx(bson.D{{Key: "sessionId", Value: 1}}, false, "session")},
+		"presence":       {idx(bson.D{{Key: "sessionId", Value: 1}}, false, "session")},
+	}},
 }
 
 // SchemaVersion is the version Migrate brings a database to.

@@ -266,3 +266,34 @@ export async function itemsOr404<T>(load: () => Promise<Page<T>>): Promise<T[]> 
 }
 
 export const api = new Client();
+
+// The live classroom (docs/REALTIME.md for the WebSocket protocol).
+export interface Section {
+  id: string; programId: string; title: string; courseSlug: string; room: string; meetings: string[];
+  instructorIds: string[]; studentIds?: string[]; studentCount: number; lateAfterMinutes: number; staff: boolean; createdAt: string;
+}
+export interface ClassSession { id: string; sectionId: string; title: string; status: 'scheduled' | 'live' | 'ended'; scheduledAt: string; startedAt: string | null; endedAt: string | null; staff?: boolean }
+export interface CheckinCode { code: string; shownAt: string; rotatesAt: string; validUntil: string }
+export interface AttendanceRecord { sessionId: string; studentId: string; status: string; mode: string; checkedInAt: string | null; ip?: string; userAgent?: string; manual: boolean; note?: string }
+export interface AttendanceReport { sessions: ClassSession[]; students: { id: string; name: string; email: string }[]; records: AttendanceRecord[] }
+
+export const classroomApi = {
+  sections: () => api.request<Page<Section>>('GET', '/api/v1/sections'),
+  section: (id: string) => api.request<Section>('GET', `/api/v1/sections/${encodeURIComponent(id)}`),
+  createSection: (s: { programId: string; title: string; room?: string; courseSlug?: string; meetings?: string[]; lateAfterMinutes?: number }) =>
+    api.request<Section>('POST', '/api/v1/sections', s),
+  addStudents: (id: string, emails: string[]) => api.request<Section>('POST', `/api/v1/sections/${encodeURIComponent(id)}/students`, { emails }),
+  sessions: (sectionId: string) => api.request<Page<ClassSession>>('GET', `/api/v1/sections/${encodeURIComponent(sectionId)}/sessions`),
+  createSession: (sectionId: string, title: string, start: boolean) =>
+    api.request<ClassSession>('POST', `/api/v1/sections/${encodeURIComponent(sectionId)}/sessions`, { title, start }),
+  session: (id: string) => api.request<{ session: ClassSession; section: { id: string; title: string; room: string; courseSlug: string } }>('GET', `/api/v1/sessions/${encodeURIComponent(id)}`),
+  start: (id: string) => api.request<ClassSession>('POST', `/api/v1/sessions/${encodeURIComponent(id)}/start`),
+  end: (id: string) => api.request<{ session: ClassSession; markedAbsent: number }>('POST', `/api/v1/sessions/${encodeURIComponent(id)}/end`),
+  code: (id: string) => api.request<CheckinCode>('GET', `/api/v1/sessions/${encodeURIComponent(id)}/code`),
+  checkIn: (id: string, mode: 'in-person' | 'remote', code = '') =>
+    api.request<AttendanceRecord>('POST', `/api/v1/sessions/${encodeURIComponent(id)}/checkin`, { mode, code }),
+  mark: (sessionId: string, studentId: string, status: string, note = '') =>
+    api.request<AttendanceRecord>('PUT', `/api/v1/sessions/${encodeURIComponent(sessionId)}/attendance/${encodeURIComponent(studentId)}`, { status, note }),
+  attendance: (sectionId: string) => api.request<AttendanceReport>('GET', `/api/v1/sections/${encodeURIComponent(sectionId)}/attendance`),
+  attendanceCsvUrl: (sectionId: string) => `/api/v1/sections/${encodeURIComponent(sectionId)}/attendance.csv`,
+};

@@ -15,6 +15,9 @@ describe('match', () => {
     ['/bank/items/rev-014', { name: 'item', id: 'rev-014' }],
     ['/programs/p1/exams/e1', { name: 'manageExam', programId: 'p1', examId: 'e1' }],
     ['/nowhere', { name: 'notfound', path: '/nowhere' }],
+    ['/sections', { name: 'sections' }],
+    ['/sections/s1', { name: 'section', id: 's1' }],
+    ['/sessions/x%2Fy', { name: 'room', id: 'x/y' }],
   ];
   for (const [path, want] of cases) {
     it(`matches ${path}`, () => expect(match(path)).toEqual(want));
