@@ -52,6 +52,10 @@ var migrations = []migration{
 			idx(bson.D{{Key: "status", Value: 1}, {Key: "deadline", Value: 1}}, false, "status_deadline"),
 		},
 	}},
+	{5, "billing", map[string][]mongo.IndexModel{
+		"fees":             {idx(bson.D{{Key: "programId", Value: 1}}, false, "program")},
+		"billing_accounts": {idx(bson.D{{Key: "programIds", Value: 1}}, false, "programs")},
+	}},
 }
 
 // SchemaVersion is the version Migrate brings a database to.
