@@ -74,7 +74,8 @@ func Start(tb testing.TB) string {
 		}
 		addr := fmt.Sprintf("127.0.0.1:%d", port)
 		ctx, cancel := context.WithCancel(context.Background())
-		cmd := exec.CommandContext(ctx, bin, "-http-addr", addr)
+		// HTTPS on a port the system picks: its default (12112) may be taken by another run.
+		cmd := exec.CommandContext(ctx, bin, "-http-addr", addr, "-https-addr", "127.0.0.1:")
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
 		if err := cmd.Start(); err != nil {
@@ -93,6 +94,13 @@ func Start(tb testing.TB) string {
 			}
 			if c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond); err == nil {
 				_ = c.Close()
+				// It listens on HTTP before HTTPS; make sure it did not exit on the second.
+				select {
+				case <-exited:
+					deadline = time.Time{}
+					continue
+				case <-time.After(300 * time.Millisecond):
+				}
 				tb.Cleanup(func() { cancel(); <-exited })
 				return "http://" + addr
 			}
