@@ -272,6 +272,7 @@ func (s *Service) Assign(ctx context.Context, p accounts.Principal, feeID string
 
 // OfflinePayment is a payment or waiver a coordinator records.
 type OfflinePayment struct {
+	ProgramID string // when set, the charge must belong to this program
 	ChargeID  string
 	Method    Method
 	Amount    int64
@@ -308,7 +309,7 @@ func (s *Service) RecordOffline(ctx context.Context, p accounts.Principal, in Of
 		return Entry{}, err
 	}
 	c, ok := acc.Charge(in.ChargeID)
-	if !ok {
+	if !ok || (in.ProgramID != "" && c.ProgramID != in.ProgramID) {
 		return Entry{}, apperr.New(apperr.NotFound, "No such charge.")
 	}
 	if _, err := s.managed(ctx, p, c.ProgramID); err != nil {
@@ -349,6 +350,7 @@ func studentOfCharge(chargeID string) (string, bool) {
 
 // RefundRequest asks to return money from one payment entry.
 type RefundRequest struct {
+	ProgramID string // when set, the payment must belong to this program
 	StudentID string
 	PaymentID string // the payment ledger entry
 	Amount    int64
@@ -376,7 +378,7 @@ func (s *Service) Refund(ctx context.Context, p accounts.Principal, r RefundRequ
 		return nil, err
 	}
 	pay, ok := acc.Entry(r.PaymentID)
-	if !ok || pay.Kind != EntryPayment {
+	if !ok || pay.Kind != EntryPayment || (r.ProgramID != "" && pay.ProgramID != r.ProgramID) {
 		return nil, apperr.New(apperr.NotFound, "No such payment.")
 	}
 	if _, err := s.managed(ctx, p, pay.ProgramID); err != nil {
@@ -479,36 +481,16 @@ func (s *Service) MyAccount(ctx context.Context, p accounts.Principal) (StudentA
 	return s.view(acc, p.UserID, nil), nil
 }
 
-// AccountOf returns a student's charges and ledger limited to the programs the caller
-// manages; apperr.NotFound when the caller manages none of the student's charges.
-func (s *Service) AccountOf(ctx context.Context, p accounts.Principal, studentID string) (StudentAccount, error) {
-	if studentID == p.UserID {
-		return s.MyAccount(ctx, p)
+// AccountOf returns a student's charges and ledger in one program the caller manages.
+func (s *Service) AccountOf(ctx context.Context, p accounts.Principal, programID, studentID string) (StudentAccount, error) {
+	if _, err := s.managed(ctx, p, programID); err != nil {
+		return StudentAccount{}, err
 	}
 	acc, err := s.store.Account(ctx, studentID)
 	if err != nil {
 		return StudentAccount{}, err
 	}
-	allowed := map[string]bool{}
-	for _, c := range acc.Charges {
-		if _, seen := allowed[c.ProgramID]; seen {
-			continue
-		}
-		_, err := s.managed(ctx, p, c.ProgramID)
-		allowed[c.ProgramID] = err == nil
-	}
-	if !slices.Contains(mapValues(allowed), true) {
-		return StudentAccount{}, apperr.New(apperr.NotFound, "No billing account for this student in your programs.")
-	}
-	return s.view(acc, studentID, allowed), nil
-}
-
-func mapValues(m map[string]bool) []bool {
-	out := make([]bool, 0, len(m))
-	for _, v := range m {
-		out = append(out, v)
-	}
-	return out
+	return s.view(acc, studentID, map[string]bool{programID: true}), nil
 }
 
 func (s *Service) view(acc Account, studentID string, programs map[string]bool) StudentAccount {
