@@ -181,6 +181,11 @@ func loadDemoIfEmpty(ctx context.Context, svc *services, log *slog.Logger) error
 		return err
 	}
 	log.Info("demo data loaded", "summary", sum.String())
+	fees, err := demo.LoadFees(ctx, seed.FS, svc.accounts, svc.programs, svc.exams, svc.billing)
+	if err != nil {
+		return err
+	}
+	log.Info("demo fees loaded", "summary", fees.String())
 	return nil
 }
 
@@ -202,6 +207,10 @@ func cmdSeed(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "seed: %s\n", sum)
+	fees, err := demo.LoadFees(ctx, seed.FS, svc.accounts, svc.programs, svc.exams, svc.billing)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "seed: %s; fees: %s\n", sum, fees)
 	return nil
 }
