@@ -14,6 +14,9 @@ describe('match', () => {
     ['/bank', { name: 'bank' }],
     ['/bank/items/rev-014', { name: 'item', id: 'rev-014' }],
     ['/programs/p1/exams/e1', { name: 'manageExam', programId: 'p1', examId: 'e1' }],
+    ['/fees', { name: 'fees' }],
+    ['/receipts/abc-0123456789', { name: 'receipt', id: 'abc-0123456789' }],
+    ['/programs/p1/fees', { name: 'programFees', id: 'p1' }],
     ['/nowhere', { name: 'notfound', path: '/nowhere' }],
   ];
   for (const [path, want] of cases) {

@@ -14,6 +14,9 @@ export type Route =
   | { name: 'manageExam'; programId: string; examId: string }
   | { name: 'result'; id: string }
   | { name: 'item'; id: string }
+  | { name: 'fees' }
+  | { name: 'receipt'; id: string }
+  | { name: 'programFees'; id: string }
   | { name: 'notfound'; path: string };
 
 const patterns: [RegExp, (m: string[]) => Route][] = [
@@ -30,6 +33,9 @@ const patterns: [RegExp, (m: string[]) => Route][] = [
   [/^\/courses\/([^/]+)$/, (m) => ({ name: 'course', slug: decodeURIComponent(m[1]) })],
   [/^\/courses\/([^/]+)\/modules\/([^/]+)\/quiz$/, (m) => ({ name: 'quiz', slug: decodeURIComponent(m[1]), moduleId: decodeURIComponent(m[2]) })],
   [/^\/courses\/([^/]+)\/lessons\/([^/]+)$/, (m) => ({ name: 'lesson', slug: decodeURIComponent(m[1]), lessonId: decodeURIComponent(m[2]) })],
+  [/^\/fees$/, () => ({ name: 'fees' })],
+  [/^\/receipts\/([^/]+)$/, (m) => ({ name: 'receipt', id: decodeURIComponent(m[1]) })],
+  [/^\/programs\/([^/]+)\/fees$/, (m) => ({ name: 'programFees', id: decodeURIComponent(m[1]) })],
 ];
 
 /** match returns the route for a path (trailing slashes ignored). */
