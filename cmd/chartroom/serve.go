@@ -14,6 +14,7 @@ import (
 	"github.com/chartroom-him/chartroom/internal/accounts"
 	"github.com/chartroom-him/chartroom/internal/audit"
 	"github.com/chartroom-him/chartroom/internal/bank"
+	"github.com/chartroom-him/chartroom/internal/billing"
 	"github.com/chartroom-him/chartroom/internal/config"
 	"github.com/chartroom-him/chartroom/internal/content"
 	"github.com/chartroom-him/chartroom/internal/courses"
@@ -22,6 +23,7 @@ import (
 	"github.com/chartroom-him/chartroom/internal/httpapi"
 	"github.com/chartroom-him/chartroom/internal/mongostore"
 	"github.com/chartroom-him/chartroom/internal/programs"
+	"github.com/chartroom-him/chartroom/internal/stripepay"
 	"github.com/chartroom-him/chartroom/seed"
 )
 
@@ -34,6 +36,7 @@ type services struct {
 	bank     *bank.Service
 	courses  *courses.Service
 	exams    *exams.Service
+	billing  *billing.Service
 }
 
 func openServices(ctx context.Context, cfg *config.Config, log *slog.Logger) (*services, error) {
@@ -46,7 +49,16 @@ func openServices(ctx context.Context, cfg *config.Config, log *slog.Logger) (*s
 	rules, _ := content.Load(contentfiles.FS)
 	bk := bank.NewService(st, auditLog, nil).WithRules(bank.Rules{Blueprints: rules.Blueprints, Competencies: rules.Competencies})
 	progs := programs.NewService(st, acc, auditLog, nil)
+	// Online payment only with a Stripe key; the webhook only with its signing secret.
+	billOpts := billing.Options{BaseURL: cfg.BaseURL}
+	if cfg.StripeKey != "" {
+		billOpts.Gateway = stripepay.NewGateway(cfg.StripeKey, cfg.StripeAPIBase)
+	}
+	if cfg.StripeWebhook != "" {
+		billOpts.Verifier = stripepay.NewVerifier(cfg.StripeWebhook)
+	}
 	return &services{
+		billing:  billing.NewService(st, progs, acc, auditLog, billOpts),
 		store:    st,
 		audit:    auditLog,
 		accounts: acc,
@@ -119,7 +131,7 @@ func cmdServe(ctx context.Context, args []string, env Env) error {
 	}
 	defer live.close()
 	srv := httpapi.New(httpapi.Deps{
-		Accounts: svc.accounts, Programs: svc.programs, Audit: svc.audit, Courses: svc.courses, Bank: svc.bank, Exams: svc.exams,
+		Accounts: svc.accounts, Programs: svc.programs, Audit: svc.audit, Courses: svc.courses, Bank: svc.bank, Exams: svc.exams, Billing: svc.billing,
 		Ready: svc.store.Ping, UI: frontend.FS(), Logger: log,
 		SecureCookies: cfg.SecureCookies(), BodyLimit: cfg.BodyLimit, Version: versionString(),
 		Classroom: live.service, Hub: live.hub, BaseURL: cfg.BaseURL, AllowedOrigins: cfg.AllowedOrigins,
@@ -176,6 +188,11 @@ func loadDemoIfEmpty(ctx context.Context, svc *services, log *slog.Logger) error
 		return err
 	}
 	log.Info("demo data loaded", "summary", sum.String())
+	fees, err := demo.LoadFees(ctx, seed.FS, svc.accounts, svc.programs, svc.exams, svc.billing)
+	if err != nil {
+		return err
+	}
+	log.Info("demo fees loaded", "summary", fees.String())
 	return nil
 }
 
@@ -197,6 +214,10 @@ func cmdSeed(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "seed: %s\n", sum)
+	fees, err := demo.LoadFees(ctx, seed.FS, svc.accounts, svc.programs, svc.exams, svc.billing)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "seed: %s; fees: %s\n", sum, fees)
 	return nil
 }

@@ -92,6 +92,19 @@ var allow = map[string][]string{
 	"POST /api/v1/polls/:pollId/reveal":                     {"instructor", "coordinator", "admin"},
 	"GET /api/v1/sessions/:sessionId/ws":                    {"student", "instructor", "coordinator", "admin"},
 	"GET /api/v1/realtime/stats":                            {"admin"},
+	"GET /api/v1/billing":                                  {"student", "instructor", "coordinator", "admin", "othercoord"},
+	"POST /api/v1/billing/checkout":                        {"student", "instructor", "coordinator", "admin", "othercoord"},
+	"GET /api/v1/receipts/:receiptId":                      {"student", "coordinator", "admin"},
+	"GET /api/v1/receipts/:receiptId.pdf":                  {"student", "coordinator", "admin"},
+	"GET /api/v1/programs/:id/fees":                        {"student", "instructor", "coordinator", "admin"},
+	"POST /api/v1/programs/:id/fees":                       {"coordinator", "admin"},
+	"POST /api/v1/programs/:id/fees/:feeId/assign":         {"coordinator", "admin"},
+	"POST /api/v1/programs/:id/payments":                   {"coordinator", "admin"},
+	"POST /api/v1/programs/:id/refunds":                    {"coordinator", "admin"},
+	"GET /api/v1/programs/:id/billing":                     {"coordinator", "admin"},
+	"GET /api/v1/programs/:id/billing.csv":                 {"coordinator", "admin"},
+	"GET /api/v1/programs/:id/billing/students/:studentId": {"coordinator", "admin"},
+	"POST /api/v1/webhooks/stripe":                         personas,
 }
 
 func TestAuthorizationTableCoversEveryRoute(t *testing.T) {
@@ -127,6 +140,9 @@ func TestAuthorization(t *testing.T) {
 		if strings.HasPrefix(path, "/api/v1/bank/items/:id") {
 			path = strings.ReplaceAll(path, ":id", "q-1")
 		}
+		path = strings.ReplaceAll(path, ":feeId", f.fee.ID)
+		path = strings.ReplaceAll(path, ":studentId", f.users["student"].ID)
+		path = strings.ReplaceAll(path, ":receiptId", f.receipt)
 		path = strings.ReplaceAll(path, ":id", f.program.ID)
 		path = strings.ReplaceAll(path, ":slug", "test-course")
 		path = strings.ReplaceAll(path, ":lessonId", "test-course-m1-intro")

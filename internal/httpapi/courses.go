@@ -3,6 +3,7 @@ package httpapi
 import (
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/chartroom-him/chartroom/internal/billing"
 	"github.com/chartroom-him/chartroom/internal/courses"
 )
 
@@ -46,6 +47,9 @@ func (s *Server) listCourses(c *fiber.Ctx) error {
 }
 
 func (s *Server) getCourse(c *fiber.Ctx) error {
+	if err := s.requirePaid(c, billing.UnlockCourse, c.Params("slug")); err != nil {
+		return err
+	}
 	co, err := s.deps.Courses.Course(c.UserContext(), c.Params("slug"))
 	if err != nil {
 		return err
@@ -64,6 +68,9 @@ func (s *Server) getCourse(c *fiber.Ctx) error {
 
 // getLesson returns a lesson with its Markdown rendered to sanitized HTML.
 func (s *Server) getLesson(c *fiber.Ctx) error {
+	if err := s.requirePaid(c, billing.UnlockCourse, c.Params("slug")); err != nil {
+		return err
+	}
 	co, m, l, err := s.deps.Courses.Lesson(c.UserContext(), c.Params("slug"), c.Params("lessonId"))
 	if err != nil {
 		return err
@@ -128,6 +135,9 @@ type quizQuestionView struct {
 }
 
 func (s *Server) quiz(c *fiber.Ctx) error {
+	if err := s.requirePaid(c, billing.UnlockCourse, c.Params("slug")); err != nil {
+		return err
+	}
 	qs, err := s.deps.Courses.Quiz(c.UserContext(), c.Params("slug"), c.Params("moduleId"), c.Params("lessonId"))
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 
 	"github.com/chartroom-him/chartroom/internal/accounts"
 	"github.com/chartroom-him/chartroom/internal/apperr"
+	"github.com/chartroom-him/chartroom/internal/billing"
 	"github.com/chartroom-him/chartroom/internal/exams"
 )
 
@@ -185,6 +186,9 @@ func scoreJSON(sc exams.Score) fiber.Map {
 }
 
 func (s *Server) startAttempt(c *fiber.Ctx) error {
+	if err := s.requirePaid(c, billing.UnlockExam, c.Params("examId")); err != nil {
+		return err
+	}
 	v, created, err := s.deps.Exams.Start(c.UserContext(), mustPrincipal(c), c.Params("examId"))
 	if err != nil {
 		return err

@@ -14,12 +14,16 @@ import (
 	"github.com/chartroom-him/chartroom/internal/accounts"
 	"github.com/chartroom-him/chartroom/internal/audit"
 	"github.com/chartroom-him/chartroom/internal/bank"
+	"github.com/chartroom-him/chartroom/internal/billing"
 	"github.com/chartroom-him/chartroom/internal/content"
 	"github.com/chartroom-him/chartroom/internal/courses"
 	"github.com/chartroom-him/chartroom/internal/exams"
 	"github.com/chartroom-him/chartroom/internal/httpapi"
+	"github.com/chartroom-him/chartroom/internal/mongostore"
 	"github.com/chartroom-him/chartroom/internal/mongostore/mongotest"
 	"github.com/chartroom-him/chartroom/internal/programs"
+	"github.com/chartroom-him/chartroom/internal/stripepay"
+	"github.com/chartroom-him/chartroom/internal/stripepay/stripetest"
 )
 
 func TestMain(m *testing.M) { mongotest.Main(m) }
@@ -45,6 +49,11 @@ type fixture struct {
 	cohort  programs.Cohort
 	users   map[string]accounts.User
 	live    *liveClassroom // the live classroom: a section of program with a live session and a poll
+	store   *mongostore.Store
+	courses *courses.Service
+	billing *billing.Service
+	fee     billing.FeeItem // a fee of program, charged to the student
+	receipt string          // the receipt of a check the student paid towards it
 }
 
 func newFixture(t testing.TB) *fixture {
@@ -65,6 +74,9 @@ func newFixture(t testing.TB) *fixture {
 	f.live = newLiveClassroom(t, st, acc, progs, bk, crs, log)
 	f.srv = httpapi.New(httpapi.Deps{Accounts: acc, Programs: progs, Audit: log, Courses: crs, Bank: bk, Exams: ex, Ready: st.Ping, BodyLimit: 64 << 10,
 		Classroom: f.live.svc, Hub: f.live.hub, BaseURL: "http://chartroom.test"})
+	f.store, f.courses = st, crs
+	f.billing = billing.NewService(st, progs, acc, log, billing.Options{Verifier: stripepay.NewVerifier(stripetest.Secret), BaseURL: "http://127.0.0.1"})
+	f.srv = httpapi.New(httpapi.Deps{Accounts: acc, Programs: progs, Audit: log, Courses: crs, Bank: bk, Exams: ex, Ready: st.Ping, BodyLimit: 64 << 10, Billing: f.billing})
 	if _, err := crs.Import(ctx, "test", []courses.Course{{Slug: "test-course", Title: "Test course", Exam: "RHIT", Modules: []courses.Module{{
 		ID: "m1", Title: "Module", Domain: "1", Quiz: []string{"q-1"}, Lessons: []courses.Lesson{{ID: "test-course-m1-intro", Title: "Intro", Markdown: "# Intro\n\nSafe <script>alert(1)</script> text."}},
 	}}}}); err != nil {
@@ -125,7 +137,28 @@ func newFixture(t testing.TB) *fixture {
 	}
 	f.attempt = v.Attempt.ID
 	f.live.populate(t, f)
+	f.addBilling(ctx)
 	return f
+}
+
+// addBilling gives the program a fee charged to the student, partly paid by check.
+func (f *fixture) addBilling(ctx context.Context) {
+	f.t.Helper()
+	coord := accounts.Principal{UserID: f.users["coordinator"].ID, Roles: []accounts.Role{accounts.Coordinator}}
+	var err error
+	f.fee, err = f.billing.CreateFee(ctx, coord, billing.FeeItem{ProgramID: f.program.ID, Kind: billing.Tuition, Name: "Tuition installment 1",
+		Amount: 120000, Currency: "usd", DueDate: time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC), RefundPolicy: "Prorated until week 4."})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if _, err := f.billing.Assign(ctx, coord, f.fee.ID, nil, f.cohort.ID); err != nil {
+		f.t.Fatal(err)
+	}
+	e, err := f.billing.RecordOffline(ctx, coord, billing.OfflinePayment{ChargeID: billing.ChargeID(f.fee.ID, f.users["student"].ID), Method: billing.Check, Amount: 20000, Reference: "check 1001"})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.receipt = e.ReceiptID
 }
 
 // token signs a persona in through the API and returns a bearer token ("" for anonymous).

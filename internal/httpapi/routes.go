@@ -72,6 +72,7 @@ func (s *Server) registerRoutes() {
 	s.handle(fiber.MethodGet, v1+"/bank/export", Authenticated, s.exportBank)
 
 	s.classroomRoutes(v1)
+	s.registerBillingRoutes(v1)
 
 	// Unknown API paths are problems, not the web UI.
 	s.app.All("/api/*", func(c *fiber.Ctx) error {

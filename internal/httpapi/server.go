@@ -19,6 +19,7 @@ import (
 	"github.com/chartroom-him/chartroom/internal/audit"
 	"github.com/chartroom-him/chartroom/internal/bank"
 	"github.com/chartroom-him/chartroom/internal/classroom"
+	"github.com/chartroom-him/chartroom/internal/billing"
 	"github.com/chartroom-him/chartroom/internal/courses"
 	"github.com/chartroom-him/chartroom/internal/exams"
 	"github.com/chartroom-him/chartroom/internal/programs"
@@ -33,6 +34,8 @@ type Deps struct {
 	Courses  *courses.Service
 	Bank     *bank.Service
 	Exams    *exams.Service
+	// Billing is optional: without it fees are unavailable and nothing is locked.
+	Billing *billing.Service
 	// Ready reports whether the store answers; /readyz calls it.
 	Ready func(ctx context.Context) error
 	// UI holds the built web UI (index.html at its root); nil serves a notice instead.

@@ -70,6 +70,10 @@ var migrations = []migration{
 		"mutes":          {idx(bson.D{{Key: "sessionId", Value: 1}}, false, "session")},
 		"presence":       {idx(bson.D{{Key: "sessionId", Value: 1}}, false, "session")},
 	}},
+	{7, "billing", map[string][]mongo.IndexModel{
+		"fees":             {idx(bson.D{{Key: "programId", Value: 1}}, false, "program")},
+		"billing_accounts": {idx(bson.D{{Key: "programIds", Value: 1}}, false, "programs")},
+	}},
 }
 
 // SchemaVersion is the version Migrate brings a database to.

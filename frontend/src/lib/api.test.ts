@@ -1,5 +1,5 @@
 import { describe as suite, expect, it } from 'vitest';
-import { ApiError, Client, describe, itemsOr404, qs, signInMessage } from './api';
+import { ApiError, Client, describe, itemsOr404, money, qs, signInMessage, toCents } from './api';
 
 function fakeFetch(responses: Response[], calls: { url: string; init: RequestInit }[] = []) {
   return (async (url: string, init: RequestInit) => {
@@ -94,5 +94,18 @@ suite('itemsOr404', () => {
   it('throws other errors', async () => {
     const c = new Client(fakeFetch([json(500, { title: 'Internal Server Error', detail: 'boom' })]));
     await expect(itemsOr404(() => c.exams())).rejects.toMatchObject({ status: 500, detail: 'boom' });
+  });
+});
+
+suite('money and toCents', () => {
+  it('formats cents and reads typed amounts', () => {
+    expect(money(120000, 'usd')).toBe('$1,200.00');
+    expect(money(-4500)).toBe('-$45.00');
+    expect(toCents('150')).toBe(15000);
+    expect(toCents('1,200.5')).toBe(120050);
+    expect(toCents('$0.07')).toBe(7);
+    expect(Number.isNaN(toCents('12.345'))).toBe(true);
+    expect(Number.isNaN(toCents('-5'))).toBe(true);
+    expect(Number.isNaN(toCents(''))).toBe(true);
   });
 });

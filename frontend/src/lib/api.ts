@@ -58,6 +58,30 @@ export interface MonitorRow { attemptId: string; student: { id: string; name: st
 export interface ItemAnalysis { questionId: string; itemId: string; version: number; domain: string; n: number; facility: number; discrimination: number; pointBiserial: number; choiceRates: Record<string, number>; key: string[]; flags: string[] }
 export interface AnalysisView { attempts: number; items: ItemAnalysis[]; forms: { questions: number; attempts: number; mean: number; sd: number; kr20: number; sem: number }[] }
 export interface ImportResult { created: number; enrolled: number; unchanged: number; generatedPasswords: { email: string; password: string }[] }
+export interface Unlock { kind: 'exam' | 'course'; ref: string }
+export interface Fee {
+  id: string; programId: string; kind: string; name: string; amount: number; currency: string; dueDate: string;
+  unlocks: Unlock[]; refundPolicy: string; revokeOnRefund: boolean;
+}
+export interface Charge {
+  id: string; feeId: string; programId: string; cohortId: string; kind: string; name: string; amount: number; currency: string; dueDate: string;
+  unlocks: Unlock[]; refundPolicy: string; revokeOnRefund: boolean;
+  charged: number; paid: number; waived: number; refunded: number; outstanding: number; status: 'due' | 'paid' | 'waived' | 'refunded';
+}
+export interface LedgerEntry {
+  id: string; chargeId: string; programId: string; kind: string; amount: number; currency: string; method?: string;
+  reference?: string; reason?: string; paymentId?: string; receiptId?: string; actorId: string; at: string;
+}
+export interface BillingAccount { studentId: string; balance: number; onlineAvailable: boolean; charges: Charge[]; entries: LedgerEntry[] }
+export interface Receipt {
+  id: string; studentId: string; studentName: string; studentEmail: string; programId: string; programName: string; method: string;
+  reference: string; at: string; currency: string; total: number; refunded: number; items: { chargeId: string; name: string; amount: number; entryId: string }[];
+}
+export interface FeeReportRow { feeId: string; feeName: string; cohortId: string; cohortName: string; currency: string; students: number; charged: number; collected: number; waived: number; refunded: number; outstanding: number }
+export interface FeeReport {
+  programId: string; rows: FeeReportRow[]; totals: FeeReportRow; onlineAvailable: boolean;
+  outstanding: { studentId: string; name: string; email: string; currency: string; balance: number }[]; refunds: LedgerEntry[];
+}
 
 /** ApiError is a problem+json response (RFC 9457), or a network failure (status 0). */
 export class ApiError extends Error {
@@ -226,6 +250,39 @@ export class Client {
   lesson(slug: string, id: string) {
     return this.request<Lesson>('GET', `/api/v1/courses/${encodeURIComponent(slug)}/lessons/${encodeURIComponent(id)}`);
   }
+  billing() {
+    return this.request<BillingAccount>('GET', '/api/v1/billing');
+  }
+  checkout(chargeIds: string[]) {
+    return this.request<{ id: string; url: string; status: string; amount: number; currency: string }>('POST', '/api/v1/billing/checkout', { chargeIds });
+  }
+  receipt(id: string) {
+    return this.request<Receipt>('GET', `/api/v1/receipts/${encodeURIComponent(id)}`);
+  }
+  fees(programId: string) {
+    return this.request<{ items: Fee[]; onlineAvailable: boolean }>('GET', `/api/v1/programs/${encodeURIComponent(programId)}/fees`);
+  }
+  createFee(programId: string, f: Omit<Fee, 'id' | 'programId'>) {
+    return this.request<Fee>('POST', `/api/v1/programs/${encodeURIComponent(programId)}/fees`, f);
+  }
+  assignFee(programId: string, feeId: string, to: { cohortId?: string; studentIds?: string[] }) {
+    return this.request<{ assigned: number; existing: number }>('POST', `/api/v1/programs/${encodeURIComponent(programId)}/fees/${encodeURIComponent(feeId)}/assign`, to);
+  }
+  recordPayment(programId: string, p: { chargeId: string; method: string; amount: number; reference: string; reason: string }) {
+    return this.request<LedgerEntry>('POST', `/api/v1/programs/${encodeURIComponent(programId)}/payments`, p);
+  }
+  refund(programId: string, r: { studentId: string; paymentId: string; amount: number; reason: string }) {
+    return this.request<Page<LedgerEntry>>('POST', `/api/v1/programs/${encodeURIComponent(programId)}/refunds`, r);
+  }
+  feeReport(programId: string) {
+    return this.request<FeeReport>('GET', `/api/v1/programs/${encodeURIComponent(programId)}/billing`);
+  }
+  studentBilling(programId: string, studentId: string) {
+    return this.request<BillingAccount>('GET', `/api/v1/programs/${encodeURIComponent(programId)}/billing/students/${encodeURIComponent(studentId)}`);
+  }
+  programStudents(programId: string, cursor = '') {
+    return this.request<Page<Enrollment>>('GET', `/api/v1/programs/${encodeURIComponent(programId)}/enrollments?${qs({ cursor, status: 'active', limit: '200' })}`);
+  }
 }
 
 /** qs builds a query string from the non-empty values. */
@@ -263,6 +320,18 @@ export async function itemsOr404<T>(load: () => Promise<Page<T>>): Promise<T[]> 
     if (err instanceof ApiError && err.status === 404) return [];
     throw err;
   }
+}
+
+/** money formats minor units (cents) as a currency amount, e.g. $1,200.00. */
+export function money(cents: number, currency = 'usd'): string {
+  return new Intl.NumberFormat('en-US', { style: 'currency', currency: currency.toUpperCase() }).format(cents / 100);
+}
+
+/** toCents reads a decimal amount typed by a person ("12.5", "1,200.00") as cents; NaN when it is not one. */
+export function toCents(text: string): number {
+  const t = text.replace(/[,$\s]/g, '');
+  if (!/^\d+(\.\d{1,2})?$/.test(t)) return NaN;
+  return Math.round(Number(t) * 100);
 }
 
 export const api = new Client();

@@ -17,6 +17,9 @@ export type Route =
   | { name: 'sections' }
   | { name: 'section'; id: string }
   | { name: 'room'; id: string }
+  | { name: 'fees' }
+  | { name: 'receipt'; id: string }
+  | { name: 'programFees'; id: string }
   | { name: 'notfound'; path: string };
 
 const patterns: [RegExp, (m: string[]) => Route][] = [
@@ -36,6 +39,9 @@ const patterns: [RegExp, (m: string[]) => Route][] = [
   [/^\/sections$/, () => ({ name: 'sections' })],
   [/^\/sections\/([^/]+)$/, (m) => ({ name: 'section', id: decodeURIComponent(m[1]) })],
   [/^\/sessions\/([^/]+)$/, (m) => ({ name: 'room', id: decodeURIComponent(m[1]) })],
+  [/^\/fees$/, () => ({ name: 'fees' })],
+  [/^\/receipts\/([^/]+)$/, (m) => ({ name: 'receipt', id: decodeURIComponent(m[1]) })],
+  [/^\/programs\/([^/]+)\/fees$/, (m) => ({ name: 'programFees', id: decodeURIComponent(m[1]) })],
 ];
 
 /** match returns the route for a path (trailing slashes ignored). */
