@@ -52,6 +52,13 @@ var migrations = []migration{
 			idx(bson.D{{Key: "status", Value: 1}, {Key: "deadline", Value: 1}}, false, "status_deadline"),
 		},
 	}},
+	{5, "accreditation outcomes", map[string][]mongo.IndexModel{
+		"outcome_results":    {idx(bson.D{{Key: "programId", Value: 1}}, false, "program")},
+		"outcome_employment": {idx(bson.D{{Key: "programId", Value: 1}}, false, "program")},
+		"surveys":            {idx(bson.D{{Key: "programId", Value: 1}}, false, "program")},
+		"survey_responses":   {idx(bson.D{{Key: "programId", Value: 1}}, false, "program")},
+		"pep_goals":          {idx(bson.D{{Key: "programId", Value: 1}}, false, "program")},
+	}},
 }
 
 // SchemaVersion is the version Migrate brings a database to.

@@ -1,0 +1,419 @@
+package mongostore
+
+import (
+	"context"
+	"time"
+
+	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/mongo"
+	"go.mongodb.org/mongo-driver/mongo/options"
+
+	"github.com/chartroom-him/chartroom/internal/apperr"
+	"github.com/chartroom-him/chartroom/internal/exams"
+	"github.com/chartroom-him/chartroom/internal/outcomes"
+	"github.com/chartroom-him/chartroom/internal/programs"
+)
+
+var _ outcomes.Store = (*Store)(nil)
+
+// stream runs a find and decodes each document into a fresh T, calling fn with it; only
+// one document is decoded at a time.
+func stream[T any](ctx context.Context, coll *mongo.Collection, filter bson.M, proj bson.M, what string, fn func(T) error) error {
+	opts := options.Find().SetBatchSize(1000)
+	if proj != nil {
+		opts.SetProjection(proj)
+	}
+	cur, err := coll.Find(ctx, filter, opts)
+	if err != nil {
+		return mapErr(err, what)
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		var d T
+		if err := cur.Decode(&d); err != nil {
+			return mapErr(err, what)
+		}
+		if err := fn(d); err != nil {
+			return err
+		}
+	}
+	return mapErr(cur.Err(), what)
+}
+
+type lifecycleDoc struct {
+	ID        string    `bson:"_id"`
+	StudentID string    `bson:"studentId"`
+	CohortID  string    `bson:"cohortId"`
+	Status    string    `bson:"status"`
+	StartDate time.Time `bson:"startDate"`
+	Expected  time.Time `bson:"expectedCompletion"`
+	History   []struct {
+		Status string    `bson:"status"`
+		On     time.Time `bson:"on"`
+	} `bson:"history"`
+}
+
+// StreamStudents streams a program's enrollments as lifecycles. The first "active" entry
+// of an enrollment's history is its start, not a change, and is left out.
+func (s *Store) StreamStudents(ctx context.Context, programID string, fn func(outcomes.Student) error) error {
+	proj := bson.M{"studentId": 1, "cohortId": 1, "status": 1, "startDate": 1, "expectedCompletion": 1, "history": 1}
+	return stream(ctx, s.db.Collection("enrollments"), bson.M{"programId": programID}, proj, "enrollments", func(d lifecycleDoc) error {
+		st := outcomes.Student{EnrollmentID: d.ID, StudentID: d.StudentID, CohortID: d.CohortID, Start: d.StartDate.UTC(), Status: programs.Status(d.Status), Expected: utcOrZero(d.Expected)}
+		for i, h := range d.History {
+			if i == 0 && h.Status == string(programs.Active) {
+				continue
+			}
+			st.Changes = append(st.Changes, outcomes.Change{Status: programs.Status(h.Status), On: h.On.UTC()})
+		}
+		return fn(st)
+	})
+}
+
+type resultDoc struct {
+	ID         string    `bson:"_id"`
+	ProgramID  string    `bson:"programId"`
+	StudentID  string    `bson:"studentId"`
+	Exam       string    `bson:"exam"`
+	Date       time.Time `bson:"date"`
+	Attempt    int       `bson:"attempt"`
+	Passed     bool      `bson:"passed"`
+	Scaled     int       `bson:"scaled,omitempty"`
+	Source     string    `bson:"source"`
+	Verified   bool      `bson:"verified"`
+	VerifiedBy string    `bson:"verifiedBy,omitempty"`
+	VerifiedAt time.Time `bson:"verifiedAt,omitempty"`
+	RecordedBy string    `bson:"recordedBy"`
+	CreatedAt  time.Time `bson:"createdAt"`
+}
+
+func (d resultDoc) result() outcomes.Result {
+	return outcomes.Result{ID: d.ID, ProgramID: d.ProgramID, StudentID: d.StudentID, Exam: d.Exam, Date: d.Date.UTC(), Attempt: d.Attempt, Passed: d.Passed,
+		Scaled: d.Scaled, Source: outcomes.Source(d.Source), Verified: d.Verified, VerifiedBy: d.VerifiedBy, VerifiedAt: utcOrZero(d.VerifiedAt),
+		RecordedBy: d.RecordedBy, CreatedAt: d.CreatedAt.UTC()}
+}
+
+// StreamResults streams a program's certification results.
+func (s *Store) StreamResults(ctx context.Context, programID string, fn func(outcomes.Result) error) error {
+	return stream(ctx, s.db.Collection("outcome_results"), bson.M{"programId": programID}, nil, "certification results",
+		func(d resultDoc) error { return fn(d.result()) })
+}
+
+// InsertResults inserts results in one batch.
+func (s *Store) InsertResults(ctx context.Context, rs []outcomes.Result) error {
+	docs := make([]any, len(rs))
+	for i, r := range rs {
+		docs[i] = resultDoc{ID: r.ID, ProgramID: r.ProgramID, StudentID: r.StudentID, Exam: r.Exam, Date: r.Date, Attempt: r.Attempt, Passed: r.Passed,
+			Scaled: r.Scaled, Source: string(r.Source), Verified: r.Verified, VerifiedBy: r.VerifiedBy, VerifiedAt: r.VerifiedAt, RecordedBy: r.RecordedBy, CreatedAt: r.CreatedAt}
+	}
+	_, err := s.db.Collection("outcome_results").InsertMany(ctx, docs)
+	return mapErr(err, "certification result")
+}
+
+// ResultsByIDs returns the results with the given ids (by _id).
+func (s *Store) ResultsByIDs(ctx context.Context, ids []string) ([]outcomes.Result, error) {
+	var out []outcomes.Result
+	for i := 0; i < len(ids); i += 500 {
+		err := stream(ctx, s.db.Collection("outcome_results"), bson.M{"_id": bson.M{"$in": ids[i:min(i+500, len(ids))]}}, nil, "certification results",
+			func(d resultDoc) error { out = append(out, d.result()); return nil })
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// DeleteResults removes results by id (import compensation).
+func (s *Store) DeleteResults(ctx context.Context, ids []string) error {
+	_, err := s.db.Collection("outcome_results").DeleteMany(ctx, bson.M{"_id": bson.M{"$in": ids}})
+	return mapErr(err, "certification results")
+}
+
+// VerifyResult marks one result verified.
+func (s *Store) VerifyResult(ctx context.Context, id, by string, at time.Time) error {
+	r, err := s.db.Collection("outcome_results").UpdateOne(ctx, bson.M{"_id": id}, bson.M{"$set": bson.M{"verified": true, "verifiedBy": by, "verifiedAt": at}})
+	if err != nil {
+		return mapErr(err, "certification result")
+	}
+	if r.MatchedCount == 0 {
+		return apperr.New(apperr.NotFound, "No such result.")
+	}
+	return nil
+}
+
+type employmentDoc struct {
+	ID         string    `bson:"_id"`
+	ProgramID  string    `bson:"programId"`
+	StudentID  string    `bson:"studentId"`
+	Status     string    `bson:"status"`
+	Date       time.Time `bson:"date"`
+	Setting    string    `bson:"setting,omitempty"`
+	RecordedBy string    `bson:"recordedBy"`
+	CreatedAt  time.Time `bson:"createdAt"`
+}
+
+func (d employmentDoc) employment() outcomes.Employment {
+	return outcomes.Employment{ID: d.ID, ProgramID: d.ProgramID, StudentID: d.StudentID, Status: outcomes.EmploymentStatus(d.Status), Date: d.Date.UTC(),
+		Setting: d.Setting, RecordedBy: d.RecordedBy, CreatedAt: d.CreatedAt.UTC()}
+}
+
+// StreamEmployment streams a program's graduate follow-ups.
+func (s *Store) StreamEmployment(ctx context.Context, programID string, fn func(outcomes.Employment) error) error {
+	return stream(ctx, s.db.Collection("outcome_employment"), bson.M{"programId": programID}, nil, "employment records",
+		func(d employmentDoc) error { return fn(d.employment()) })
+}
+
+// InsertEmployment inserts follow-ups in one batch.
+func (s *Store) InsertEmployment(ctx context.Context, es []outcomes.Employment) error {
+	docs := make([]any, len(es))
+	for i, e := range es {
+		docs[i] = employmentDoc{ID: e.ID, ProgramID: e.ProgramID, StudentID: e.StudentID, Status: string(e.Status), Date: e.Date, Setting: e.Setting, RecordedBy: e.RecordedBy, CreatedAt: e.CreatedAt}
+	}
+	_, err := s.db.Collection("outcome_employment").InsertMany(ctx, docs)
+	return mapErr(err, "employment record")
+}
+
+// EmploymentByIDs returns the follow-ups with the given ids.
+func (s *Store) EmploymentByIDs(ctx context.Context, ids []string) ([]outcomes.Employment, error) {
+	var out []outcomes.Employment
+	for i := 0; i < len(ids); i += 500 {
+		err := stream(ctx, s.db.Collection("outcome_employment"), bson.M{"_id": bson.M{"$in": ids[i:min(i+500, len(ids))]}}, nil, "employment records",
+			func(d employmentDoc) error { out = append(out, d.employment()); return nil })
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// DeleteEmployment removes follow-ups by id (import compensation).
+func (s *Store) DeleteEmployment(ctx context.Context, ids []string) error {
+	_, err := s.db.Collection("outcome_employment").DeleteMany(ctx, bson.M{"_id": bson.M{"$in": ids}})
+	return mapErr(err, "employment records")
+}
+
+// AddStatusChange appends a status change to an enrollment's history and sets its status.
+func (s *Store) AddStatusChange(ctx context.Context, enrollmentID string, c outcomes.Change, status programs.Status, by string, at time.Time) error {
+	r, err := s.db.Collection("enrollments").UpdateOne(ctx, bson.M{"_id": enrollmentID}, bson.M{
+		"$push": bson.M{"history": statusChangeDoc{Status: string(c.Status), On: c.On, By: by, At: at}},
+		"$set":  bson.M{"status": string(status)},
+	})
+	if err != nil {
+		return mapErr(err, "enrollment")
+	}
+	if r.MatchedCount == 0 {
+		return apperr.New(apperr.NotFound, "No such enrollment.")
+	}
+	return nil
+}
+
+// RemoveStatusChange removes a status change added by AddStatusChange and restores status.
+func (s *Store) RemoveStatusChange(ctx context.Context, enrollmentID string, c outcomes.Change, status programs.Status) error {
+	_, err := s.db.Collection("enrollments").UpdateOne(ctx, bson.M{"_id": enrollmentID}, bson.M{
+		"$pull": bson.M{"history": bson.M{"status": string(c.Status), "on": c.On}},
+		"$set":  bson.M{"status": string(status)},
+	})
+	return mapErr(err, "enrollment")
+}
+
+// SetExpectedCompletion sets (or, with a zero date, clears) an enrollment's expected completion.
+func (s *Store) SetExpectedCompletion(ctx context.Context, enrollmentID string, expected time.Time) error {
+	update := bson.M{"$set": bson.M{"expectedCompletion": expected}}
+	if expected.IsZero() {
+		update = bson.M{"$unset": bson.M{"expectedCompletion": ""}}
+	}
+	_, err := s.db.Collection("enrollments").UpdateOne(ctx, bson.M{"_id": enrollmentID}, update)
+	return mapErr(err, "enrollment")
+}
+
+type surveyDoc struct {
+	ID        string    `bson:"_id"` // the token
+	ProgramID string    `bson:"programId"`
+	Kind      string    `bson:"kind"`
+	CohortID  string    `bson:"cohortId,omitempty"`
+	Title     string    `bson:"title"`
+	Closed    bool      `bson:"closed"`
+	CreatedBy string    `bson:"createdBy"`
+	CreatedAt time.Time `bson:"createdAt"`
+}
+
+func (d surveyDoc) survey() outcomes.Survey {
+	return outcomes.Survey{ID: d.ID, Token: d.ID, ProgramID: d.ProgramID, Kind: outcomes.SurveyKind(d.Kind), CohortID: d.CohortID, Title: d.Title,
+		Closed: d.Closed, CreatedBy: d.CreatedBy, CreatedAt: d.CreatedAt.UTC()}
+}
+
+// CreateSurvey inserts a survey; its token is its _id, so the public form reads by _id.
+func (s *Store) CreateSurvey(ctx context.Context, sv outcomes.Survey) error {
+	_, err := s.db.Collection("surveys").InsertOne(ctx, surveyDoc{ID: sv.Token, ProgramID: sv.ProgramID, Kind: string(sv.Kind), CohortID: sv.CohortID,
+		Title: sv.Title, Closed: sv.Closed, CreatedBy: sv.CreatedBy, CreatedAt: sv.CreatedAt})
+	return mapErr(err, "survey")
+}
+
+// SurveysByProgram lists a program's surveys, newest first.
+func (s *Store) SurveysByProgram(ctx context.Context, programID string) ([]outcomes.Survey, error) {
+	var out []outcomes.Survey
+	err := stream(ctx, s.db.Collection("surveys"), bson.M{"programId": programID}, nil, "surveys", func(d surveyDoc) error { out = append(out, d.survey()); return nil })
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out, err
+}
+
+// SurveyByToken returns the survey with token.
+func (s *Store) SurveyByToken(ctx context.Context, token string) (outcomes.Survey, error) {
+	var d surveyDoc
+	err := s.db.Collection("surveys").FindOne(ctx, bson.M{"_id": token}).Decode(&d)
+	return d.survey(), mapErr(err, "survey")
+}
+
+type surveyResponseDoc struct {
+	ID          string    `bson:"_id"`
+	SurveyID    string    `bson:"surveyId"`
+	ProgramID   string    `bson:"programId"`
+	Kind        string    `bson:"kind"`
+	CohortID    string    `bson:"cohortId,omitempty"`
+	SubmittedAt time.Time `bson:"submittedAt"`
+	Answers     []int     `bson:"answers"`
+	Comment     string    `bson:"comment,omitempty"`
+}
+
+// StreamResponses streams a program's survey responses (comments left out).
+func (s *Store) StreamResponses(ctx context.Context, programID string, fn func(outcomes.Response) error) error {
+	proj := bson.M{"comment": 0}
+	return stream(ctx, s.db.Collection("survey_responses"), bson.M{"programId": programID}, proj, "survey responses", func(d surveyResponseDoc) error {
+		return fn(outcomes.Response{ID: d.ID, SurveyID: d.SurveyID, ProgramID: d.ProgramID, Kind: outcomes.SurveyKind(d.Kind), CohortID: d.CohortID,
+			SubmittedAt: d.SubmittedAt.UTC(), Answers: d.Answers})
+	})
+}
+
+// InsertResponse inserts a survey response and sets its ID.
+func (s *Store) InsertResponse(ctx context.Context, r *outcomes.Response) error {
+	if r.ID == "" {
+		r.ID = newID()
+	}
+	_, err := s.db.Collection("survey_responses").InsertOne(ctx, surveyResponseDoc{ID: r.ID, SurveyID: r.SurveyID, ProgramID: r.ProgramID, Kind: string(r.Kind),
+		CohortID: r.CohortID, SubmittedAt: r.SubmittedAt, Answers: r.Answers, Comment: r.Comment})
+	return mapErr(err, "survey response")
+}
+
+type goalDoc struct {
+	ID          string    `bson:"_id"` // programId/goalId
+	GoalID      string    `bson:"goalId"`
+	ProgramID   string    `bson:"programId"`
+	Area        string    `bson:"area"`
+	Title       string    `bson:"title"`
+	Measure     string    `bson:"measure,omitempty"`
+	Target      float64   `bson:"target"`
+	Result      *float64  `bson:"result,omitempty"`
+	Tool        string    `bson:"tool,omitempty"`
+	Analysis    string    `bson:"analysis,omitempty"`
+	ActionPlan  string    `bson:"actionPlan,omitempty"`
+	Responsible string    `bson:"responsible,omitempty"`
+	Timeframe   string    `bson:"timeframe,omitempty"`
+	UpdatedBy   string    `bson:"updatedBy"`
+	UpdatedAt   time.Time `bson:"updatedAt"`
+}
+
+// Goals lists a program's evaluation plan goals in the order they were created.
+func (s *Store) Goals(ctx context.Context, programID string) ([]outcomes.Goal, error) {
+	var out []outcomes.Goal
+	err := stream(ctx, s.db.Collection("pep_goals"), bson.M{"programId": programID}, nil, "goals", func(d goalDoc) error {
+		out = append(out, outcomes.Goal{ID: d.GoalID, ProgramID: d.ProgramID, Area: d.Area, Title: d.Title, Measure: d.Measure, Target: d.Target, Result: d.Result,
+			Tool: d.Tool, Analysis: d.Analysis, ActionPlan: d.ActionPlan, Responsible: d.Responsible, Timeframe: d.Timeframe, UpdatedBy: d.UpdatedBy, UpdatedAt: d.UpdatedAt.UTC()})
+		return nil
+	})
+	return out, err
+}
+
+// PutGoal inserts or replaces a goal.
+func (s *Store) PutGoal(ctx context.Context, g outcomes.Goal) error {
+	d := goalDoc{ID: g.ProgramID + "/" + g.ID, GoalID: g.ID, ProgramID: g.ProgramID, Area: g.Area, Title: g.Title, Measure: g.Measure, Target: g.Target, Result: g.Result,
+		Tool: g.Tool, Analysis: g.Analysis, ActionPlan: g.ActionPlan, Responsible: g.Responsible, Timeframe: g.Timeframe, UpdatedBy: g.UpdatedBy, UpdatedAt: g.UpdatedAt}
+	_, err := s.db.Collection("pep_goals").ReplaceOne(ctx, bson.M{"_id": d.ID}, d, options.Replace().SetUpsert(true))
+	return mapErr(err, "goal")
+}
+
+// DeleteGoal removes one goal of a program.
+func (s *Store) DeleteGoal(ctx context.Context, programID, id string) error {
+	r, err := s.db.Collection("pep_goals").DeleteOne(ctx, bson.M{"_id": programID + "/" + id})
+	if err != nil {
+		return mapErr(err, "goal")
+	}
+	if r.DeletedCount == 0 {
+		return apperr.New(apperr.NotFound, "No such goal.")
+	}
+	return nil
+}
+
+type outcomeSettingsDoc struct {
+	ID            string    `bson:"_id"` // programId
+	NormalMonths  int       `bson:"normalMonths"`
+	PublicFigures []string  `bson:"publicFigures"`
+	UpdatedBy     string    `bson:"updatedBy"`
+	UpdatedAt     time.Time `bson:"updatedAt"`
+}
+
+// OutcomeSettings returns a program's outcome settings, false when none were saved.
+func (s *Store) OutcomeSettings(ctx context.Context, programID string) (outcomes.Settings, bool, error) {
+	var d outcomeSettingsDoc
+	err := s.db.Collection("outcome_settings").FindOne(ctx, bson.M{"_id": programID}).Decode(&d)
+	if err == mongo.ErrNoDocuments {
+		return outcomes.Settings{}, false, nil
+	}
+	if err != nil {
+		return outcomes.Settings{}, false, mapErr(err, "outcome settings")
+	}
+	return outcomes.Settings{NormalMonths: d.NormalMonths, PublicFigures: d.PublicFigures, UpdatedBy: d.UpdatedBy, UpdatedAt: d.UpdatedAt.UTC()}, true, nil
+}
+
+// PutOutcomeSettings stores a program's outcome settings.
+func (s *Store) PutOutcomeSettings(ctx context.Context, programID string, st outcomes.Settings) error {
+	d := outcomeSettingsDoc{ID: programID, NormalMonths: st.NormalMonths, PublicFigures: st.PublicFigures, UpdatedBy: st.UpdatedBy, UpdatedAt: st.UpdatedAt}
+	if d.PublicFigures == nil {
+		d.PublicFigures = []string{}
+	}
+	_, err := s.db.Collection("outcome_settings").ReplaceOne(ctx, bson.M{"_id": programID}, d, options.Replace().SetUpsert(true))
+	return mapErr(err, "outcome settings")
+}
+
+type mockAttemptDoc struct {
+	StudentID  string    `bson:"studentId"`
+	ExamID     string    `bson:"examId"`
+	FinishedAt time.Time `bson:"finishedAt"`
+	Score      *struct {
+		Scaled  int              `bson:"scaled"`
+		Domains []domainScoreDoc `bson:"domains"`
+	} `bson:"score"`
+}
+
+// StreamMockAttempts streams the finished, scored attempts at the program's full-length
+// exams (read-only over the exams collections).
+func (s *Store) StreamMockAttempts(ctx context.Context, programID string, fn func(outcomes.MockAttempt) error) error {
+	examOf := map[string]string{}
+	err := stream(ctx, s.db.Collection("exams"), bson.M{"programId": programID, "kind": string(exams.FullLength)}, bson.M{"exam": 1}, "exams",
+		func(d struct {
+			ID   string `bson:"_id"`
+			Exam string `bson:"exam"`
+		}) error {
+			examOf[d.ID] = d.Exam
+			return nil
+		})
+	if err != nil || len(examOf) == 0 {
+		return err
+	}
+	ids := make([]string, 0, len(examOf))
+	for id := range examOf {
+		ids = append(ids, id)
+	}
+	filter := bson.M{"examId": bson.M{"$in": ids}, "status": bson.M{"$in": bson.A{string(exams.Submitted), string(exams.Closed)}}}
+	proj := bson.M{"studentId": 1, "examId": 1, "finishedAt": 1, "score.scaled": 1, "score.domains": 1}
+	return stream(ctx, s.db.Collection("attempts"), filter, proj, "attempts", func(d mockAttemptDoc) error {
+		if d.Score == nil {
+			return nil
+		}
+		a := outcomes.MockAttempt{StudentID: d.StudentID, Exam: examOf[d.ExamID], FinishedAt: d.FinishedAt.UTC(), Scaled: d.Score.Scaled}
+		for _, x := range d.Score.Domains {
+			a.Domains = append(a.Domains, outcomes.DomainResult{Code: x.Code, Correct: x.Correct, Total: x.Total})
+		}
+		return fn(a)
+	})
+}
