@@ -59,11 +59,11 @@ var cohortDefinitions = map[string]string{
 		"numerator: those enrolled or graduated then. Members whose first year has not ended are left out (pending).",
 	Graduation100: "Cohort members less transfers out before the end of their 100% window; numerator: graduated within it. " +
 		"Members still enrolled inside their window are left out (pending).",
-	Graduation150: "As the 100% rate, with 150% of normal time.",
-	CertFirstTime: "Cohort members' verified first attempts; numerator: those passed.",
-	CertOverall:   "Cohort members (per exam) with a verified attempt; numerator: those who passed that exam.",
-	Employment6:   "Cohort graduates at least six months past graduation with a follow-up, less those not seeking work; numerator: employed in the field within six months.",
-	Employment12:  "As the six-month rate, with twelve months.",
+	Graduation150:     "As the 100% rate, with 150% of normal time.",
+	CertFirstTime:     "Cohort members' verified first attempts; numerator: those passed.",
+	CertOverall:       "Cohort members (per exam) with a verified attempt; numerator: those who passed that exam.",
+	Employment6:       "Cohort graduates at least six months past graduation with a follow-up, less those not seeking work; numerator: employed in the field within six months.",
+	Employment12:      "As the six-month rate, with twelve months.",
 	GraduateSatisfied: "Graduate survey responses sent to this cohort that answer the overall item; numerator: agree or strongly agree.",
 	EmployerSatisfied: "Employer survey responses about this cohort that answer the overall item; numerator: agree or strongly agree.",
 }
