@@ -21,6 +21,7 @@ import (
 	"github.com/chartroom-him/chartroom/internal/exams"
 	"github.com/chartroom-him/chartroom/internal/httpapi"
 	"github.com/chartroom-him/chartroom/internal/mongostore"
+	"github.com/chartroom-him/chartroom/internal/outcomes"
 	"github.com/chartroom-him/chartroom/internal/programs"
 	"github.com/chartroom-him/chartroom/seed"
 )
@@ -34,6 +35,7 @@ type services struct {
 	bank     *bank.Service
 	courses  *courses.Service
 	exams    *exams.Service
+	outcomes *outcomes.Service
 }
 
 func openServices(ctx context.Context, cfg *config.Config, log *slog.Logger) (*services, error) {
@@ -46,7 +48,12 @@ func openServices(ctx context.Context, cfg *config.Config, log *slog.Logger) (*s
 	rules, _ := content.Load(contentfiles.FS)
 	bk := bank.NewService(st, auditLog, nil).WithRules(bank.Rules{Blueprints: rules.Blueprints, Competencies: rules.Competencies})
 	progs := programs.NewService(st, acc, auditLog, nil)
+	curriculum, err := outcomes.CurriculumFromContent(contentfiles.FS)
+	if err != nil {
+		log.Warn("curriculum coverage unavailable", "err", err)
+	}
 	return &services{
+		outcomes: outcomes.NewService(st, progs, acc, auditLog, outcomes.Options{Curriculum: curriculum, Blueprints: outcomes.BlueprintDomains(rules.Blueprints)}),
 		store:    st,
 		audit:    auditLog,
 		accounts: acc,
@@ -114,7 +121,7 @@ func cmdServe(ctx context.Context, args []string, env Env) error {
 	}
 
 	srv := httpapi.New(httpapi.Deps{
-		Accounts: svc.accounts, Programs: svc.programs, Audit: svc.audit, Courses: svc.courses, Bank: svc.bank, Exams: svc.exams,
+		Accounts: svc.accounts, Programs: svc.programs, Audit: svc.audit, Courses: svc.courses, Bank: svc.bank, Exams: svc.exams, Outcomes: svc.outcomes,
 		Ready: svc.store.Ping, UI: frontend.FS(), Logger: log,
 		SecureCookies: cfg.SecureCookies(), BodyLimit: cfg.BodyLimit, Version: versionString(),
 	})

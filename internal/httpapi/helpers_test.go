@@ -19,6 +19,7 @@ import (
 	"github.com/chartroom-him/chartroom/internal/exams"
 	"github.com/chartroom-him/chartroom/internal/httpapi"
 	"github.com/chartroom-him/chartroom/internal/mongostore/mongotest"
+	"github.com/chartroom-him/chartroom/internal/outcomes"
 	"github.com/chartroom-him/chartroom/internal/programs"
 )
 
@@ -38,6 +39,7 @@ type fixture struct {
 	audit   *audit.Log
 	bank    *bank.Service
 	exams   *exams.Service
+	outc    *outcomes.Service
 	exam    exams.Exam
 	attempt string
 	program programs.Program // coordinated by "coordinator", taught by "instructor"
@@ -61,7 +63,8 @@ func newFixture(t testing.TB) *fixture {
 	f.bank = bk
 	ex := exams.NewService(st, bk, progs, log, exams.Options{Blueprints: tr.Blueprints})
 	f.exams = ex
-	f.srv = httpapi.New(httpapi.Deps{Accounts: acc, Programs: progs, Audit: log, Courses: crs, Bank: bk, Exams: ex, Ready: st.Ping, BodyLimit: 64 << 10})
+	f.outc = outcomes.NewService(st, progs, acc, log, outcomes.Options{})
+	f.srv = httpapi.New(httpapi.Deps{Accounts: acc, Programs: progs, Audit: log, Courses: crs, Bank: bk, Exams: ex, Outcomes: f.outc, Ready: st.Ping, BodyLimit: 64 << 10})
 	if _, err := crs.Import(ctx, "test", []courses.Course{{Slug: "test-course", Title: "Test course", Exam: "RHIT", Modules: []courses.Module{{
 		ID: "m1", Title: "Module", Domain: "1", Quiz: []string{"q-1"}, Lessons: []courses.Lesson{{ID: "test-course-m1-intro", Title: "Intro", Markdown: "# Intro\n\nSafe <script>alert(1)</script> text."}},
 	}}}}); err != nil {

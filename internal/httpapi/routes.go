@@ -71,6 +71,8 @@ func (s *Server) registerRoutes() {
 	s.handle(fiber.MethodPost, v1+"/bank/items/:id/status", Authenticated, s.setItemStatus)
 	s.handle(fiber.MethodGet, v1+"/bank/export", Authenticated, s.exportBank)
 
+	s.registerOutcomeRoutes()
+
 	// Unknown API paths are problems, not the web UI.
 	s.app.All("/api/*", func(c *fiber.Ctx) error {
 		return apperr.New(apperr.NotFound, "No such API endpoint: %s %s", c.Method(), c.Path())

@@ -20,6 +20,7 @@ import (
 	"github.com/chartroom-him/chartroom/internal/bank"
 	"github.com/chartroom-him/chartroom/internal/courses"
 	"github.com/chartroom-him/chartroom/internal/exams"
+	"github.com/chartroom-him/chartroom/internal/outcomes"
 	"github.com/chartroom-him/chartroom/internal/programs"
 )
 
@@ -31,6 +32,8 @@ type Deps struct {
 	Courses  *courses.Service
 	Bank     *bank.Service
 	Exams    *exams.Service
+	// Outcomes serves accreditation outcomes; nil leaves its routes out.
+	Outcomes *outcomes.Service
 	// Ready reports whether the store answers; /readyz calls it.
 	Ready func(ctx context.Context) error
 	// UI holds the built web UI (index.html at its root); nil serves a notice instead.

@@ -132,13 +132,18 @@ func (s *Service) SaveGoal(ctx context.Context, p accounts.Principal, programID 
 	return g, nil
 }
 
-// DeleteGoal removes a goal of a program the caller coordinates.
+// DeleteGoal removes a goal of a program the caller coordinates; deleting a goal that
+// does not exist succeeds.
 func (s *Service) DeleteGoal(ctx context.Context, p accounts.Principal, programID, goalID string) error {
 	pr, err := s.managed(ctx, p, programID)
 	if err != nil {
 		return err
 	}
-	if err := s.store.DeleteGoal(ctx, pr.ID, goalID); err != nil {
+	err = s.store.DeleteGoal(ctx, pr.ID, goalID)
+	if apperr.Is(err, apperr.NotFound) {
+		return nil // deleting is idempotent: the goal is gone either way
+	}
+	if err != nil {
 		return err
 	}
 	_ = s.audit.Record(ctx, audit.Entry{ActorID: p.UserID, Action: "outcomes.goal_delete", Subject: "program:" + pr.ID, Details: map[string]string{"goalId": goalID}})

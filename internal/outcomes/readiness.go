@@ -3,6 +3,8 @@ package outcomes
 import (
 	"slices"
 	"time"
+
+	"github.com/chartroom-him/chartroom/internal/content"
 )
 
 // MockAttempt is a finished full-length mock exam attempt, as readiness needs it.
@@ -150,4 +152,15 @@ func ratio(num, den int) *float64 {
 	}
 	v := float64(num) / float64(den)
 	return &v
+}
+
+// BlueprintDomains converts content blueprints to the domains readiness reports against.
+func BlueprintDomains(bps map[string]*content.Blueprint) map[string][]BlueprintDomain {
+	out := map[string][]BlueprintDomain{}
+	for exam, b := range bps {
+		for _, d := range b.Domains {
+			out[exam] = append(out[exam], BlueprintDomain{Code: d.Code, Name: d.Name, MinPercent: d.MinPercent, MaxPercent: d.MaxPercent})
+		}
+	}
+	return out
 }
