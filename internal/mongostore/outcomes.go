@@ -206,12 +206,21 @@ func (s *Store) AddStatusChange(ctx context.Context, enrollmentID string, c outc
 	return nil
 }
 
-// RemoveStatusChange removes a status change added by AddStatusChange and restores status.
+// RemoveStatusChange removes the last history entry matching c (added by AddStatusChange)
+// and restores status. The history is filtered here and written back whole, because the
+// embedded store does not support $pull with a condition on subdocuments.
 func (s *Store) RemoveStatusChange(ctx context.Context, enrollmentID string, c outcomes.Change, status programs.Status) error {
-	_, err := s.db.Collection("enrollments").UpdateOne(ctx, bson.M{"_id": enrollmentID}, bson.M{
-		"$pull": bson.M{"history": bson.M{"status": string(c.Status), "on": c.On}},
-		"$set":  bson.M{"status": string(status)},
-	})
+	var d enrollmentDoc
+	if err := s.db.Collection("enrollments").FindOne(ctx, bson.M{"_id": enrollmentID}).Decode(&d); err != nil {
+		return mapErr(err, "enrollment")
+	}
+	for i := len(d.History) - 1; i >= 0; i-- {
+		if d.History[i].Status == string(c.Status) && d.History[i].On.Equal(c.On) {
+			d.History = append(d.History[:i], d.History[i+1:]...)
+			break
+		}
+	}
+	_, err := s.db.Collection("enrollments").UpdateOne(ctx, bson.M{"_id": enrollmentID}, bson.M{"$set": bson.M{"history": d.History, "status": string(status)}})
 	return mapErr(err, "enrollment")
 }
 
