@@ -167,10 +167,7 @@ func outcomesJSON(r outcomes.Report) outcomesView {
 		}
 		v.Surveys = append(v.Surveys, sv)
 	}
-	v.Readiness = r.Readiness
-	if v.Readiness == nil {
-		v.Readiness = []outcomes.ReadinessRow{}
-	}
+	v.Readiness = r.Readiness // null unless asked for with ?readiness=true
 	v.Goals = []goalView{}
 	for _, g := range r.Goals {
 		gv := goalJSON(g.Goal)
@@ -200,19 +197,21 @@ func queryYear(c *fiber.Ctx) (int, error) {
 	return y, nil
 }
 
-func (s *Server) report(c *fiber.Ctx) (outcomes.Report, error) {
+// report computes the report the request asks for; readiness (a scan of the exams'
+// attempts) only with ?readiness=true, and always for the PDF and the readiness table.
+func (s *Server) report(c *fiber.Ctx, withReadiness bool) (outcomes.Report, error) {
 	y, err := queryYear(c)
 	if err != nil {
 		return outcomes.Report{}, err
 	}
-	return s.deps.Outcomes.Report(c.UserContext(), mustPrincipal(c), c.Params("id"), y)
+	return s.deps.Outcomes.Report(c.UserContext(), mustPrincipal(c), c.Params("id"), y, withReadiness || c.QueryBool("readiness"))
 }
 
 func (s *Server) getOutcomes(c *fiber.Ctx) error {
 	if strings.Contains(c.Get(fiber.HeaderAccept), "text/csv") {
 		return s.getOutcomesCSV(c)
 	}
-	rep, err := s.report(c)
+	rep, err := s.report(c, false)
 	if err != nil {
 		return err
 	}
@@ -224,7 +223,7 @@ func (s *Server) getOutcomesCSV(c *fiber.Ctx) error {
 	if !containsString(outcomes.Tables, table) {
 		return apperr.Field("table", "must be one of "+strings.Join(outcomes.Tables, ", "))
 	}
-	rep, err := s.report(c)
+	rep, err := s.report(c, table == "readiness")
 	if err != nil {
 		return err
 	}
@@ -238,7 +237,7 @@ func (s *Server) getOutcomesCSV(c *fiber.Ctx) error {
 }
 
 func (s *Server) getOutcomesPDF(c *fiber.Ctx) error {
-	rep, err := s.report(c)
+	rep, err := s.report(c, true)
 	if err != nil {
 		return err
 	}

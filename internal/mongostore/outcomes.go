@@ -2,6 +2,9 @@ package mongostore
 
 import (
 	"context"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
@@ -53,9 +56,10 @@ type lifecycleDoc struct {
 	} `bson:"history"`
 }
 
-// StreamStudents streams a program's enrollments as lifecycles. The first "active" entry
-// of an enrollment's history is its start, not a change, and is left out.
-func (s *Store) StreamStudents(ctx context.Context, programID string, fn func(outcomes.Student) error) error {
+// streamEnrollmentLifecycles streams a program's enrollments as lifecycles (a scan of the
+// enrollments, for RebuildLedger). The first "active" entry of an enrollment's history is
+// its start, not a change, and is left out.
+func (s *Store) streamEnrollmentLifecycles(ctx context.Context, programID string, fn func(outcomes.Student) error) error {
 	proj := bson.M{"studentId": 1, "cohortId": 1, "status": 1, "startDate": 1, "expectedCompletion": 1, "history": 1}
 	return stream(ctx, s.db.Collection("enrollments"), bson.M{"programId": programID}, proj, "enrollments", func(d lifecycleDoc) error {
 		st := outcomes.Student{EnrollmentID: d.ID, StudentID: d.StudentID, CohortID: d.CohortID, Start: d.StartDate.UTC(), Status: programs.Status(d.Status), Expected: utcOrZero(d.Expected)}
@@ -67,6 +71,30 @@ func (s *Store) StreamStudents(ctx context.Context, programID string, fn func(ou
 		}
 		return fn(st)
 	})
+}
+
+// Records returns the program's outcome records from the outcome ledger and the surveys'
+// packed responses: a few dozen documents, however many students the program has.
+func (s *Store) Records(ctx context.Context, programID string) (outcomes.Records, error) {
+	entries, err := s.ledgerRecords(ctx, programID)
+	if err != nil {
+		return outcomes.Records{}, err
+	}
+	var r outcomes.Records
+	for _, e := range entries {
+		r.Students = append(r.Students, e.st)
+		r.Results = append(r.Results, e.res...)
+		r.Employment = append(r.Employment, e.emp...)
+	}
+	err = s.streamSurveys(ctx, programID, func(sv outcomes.Survey, packed []string) error {
+		for _, p := range packed {
+			if x, ok := decodeResponse(sv, p); ok {
+				r.Responses = append(r.Responses, x)
+			}
+		}
+		return nil
+	})
+	return r, err
 }
 
 type resultDoc struct {
@@ -105,8 +133,38 @@ func (s *Store) InsertResults(ctx context.Context, rs []outcomes.Result) error {
 		docs[i] = resultDoc{ID: r.ID, ProgramID: r.ProgramID, StudentID: r.StudentID, Exam: r.Exam, Date: r.Date, Attempt: r.Attempt, Passed: r.Passed,
 			Scaled: r.Scaled, Source: string(r.Source), Verified: r.Verified, VerifiedBy: r.VerifiedBy, VerifiedAt: r.VerifiedAt, RecordedBy: r.RecordedBy, CreatedAt: r.CreatedAt}
 	}
-	_, err := s.db.Collection("outcome_results").InsertMany(ctx, docs)
-	return mapErr(err, "certification result")
+	changes := map[string]ledgerChange{}
+	for _, r := range rs {
+		r := r
+		prev := changes[r.StudentID]
+		changes[r.StudentID] = func(e *ledgerEntry) *ledgerEntry {
+			if prev != nil {
+				e = prev(e)
+			}
+			if e == nil {
+				return nil // not enrolled: nothing to count
+			}
+			e.res = append(e.res, r)
+			return e
+		}
+	}
+	programID := ""
+	if len(rs) > 0 {
+		programID = rs[0].ProgramID
+	}
+	return s.ledgerWrite(ctx, programID, changes, func() error {
+		_, err := s.db.Collection("outcome_results").InsertMany(ctx, docs)
+		return mapErr(err, "certification result")
+	})
+}
+
+// recordKey splits a result or follow-up id "program/student/..." into program and student.
+func recordKey(id string) (programID, studentID string) {
+	p := strings.SplitN(id, "/", 3)
+	if len(p) < 3 {
+		return "", ""
+	}
+	return p[0], p[1]
 }
 
 // ResultsByIDs returns the results with the given ids (by _id).
@@ -124,20 +182,63 @@ func (s *Store) ResultsByIDs(ctx context.Context, ids []string) ([]outcomes.Resu
 
 // DeleteResults removes results by id (import compensation).
 func (s *Store) DeleteResults(ctx context.Context, ids []string) error {
-	_, err := s.db.Collection("outcome_results").DeleteMany(ctx, bson.M{"_id": bson.M{"$in": ids}})
-	return mapErr(err, "certification results")
+	return s.deleteRecords(ctx, "outcome_results", ids, func(e *ledgerEntry, gone map[string]bool) {
+		e.res = slices.DeleteFunc(e.res, func(r outcomes.Result) bool { return gone[r.ID] })
+	})
+}
+
+// deleteRecords deletes records by id from coll and drops them from the ledger with drop.
+func (s *Store) deleteRecords(ctx context.Context, coll string, ids []string, drop func(*ledgerEntry, map[string]bool)) error {
+	byProgram := map[string]map[string]ledgerChange{}
+	gone := map[string]bool{}
+	for _, id := range ids {
+		gone[id] = true
+		pid, sid := recordKey(id)
+		if byProgram[pid] == nil {
+			byProgram[pid] = map[string]ledgerChange{}
+		}
+		byProgram[pid][sid] = func(e *ledgerEntry) *ledgerEntry {
+			if e != nil {
+				drop(e, gone)
+			}
+			return e
+		}
+	}
+	for pid, changes := range byProgram {
+		err := s.ledgerWrite(ctx, pid, changes, func() error {
+			_, err := s.db.Collection(coll).DeleteMany(ctx, bson.M{"_id": bson.M{"$in": ids}})
+			return mapErr(err, coll)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // VerifyResult marks one result verified.
 func (s *Store) VerifyResult(ctx context.Context, id, by string, at time.Time) error {
-	r, err := s.db.Collection("outcome_results").UpdateOne(ctx, bson.M{"_id": id}, bson.M{"$set": bson.M{"verified": true, "verifiedBy": by, "verifiedAt": at}})
-	if err != nil {
-		return mapErr(err, "certification result")
+	pid, sid := recordKey(id)
+	change := func(e *ledgerEntry) *ledgerEntry {
+		if e != nil {
+			for i := range e.res {
+				if e.res[i].ID == id {
+					e.res[i].Verified = true
+				}
+			}
+		}
+		return e
 	}
-	if r.MatchedCount == 0 {
-		return apperr.New(apperr.NotFound, "No such result.")
-	}
-	return nil
+	return s.ledgerWrite(ctx, pid, map[string]ledgerChange{sid: change}, func() error {
+		r, err := s.db.Collection("outcome_results").UpdateOne(ctx, bson.M{"_id": id}, bson.M{"$set": bson.M{"verified": true, "verifiedBy": by, "verifiedAt": at}})
+		if err != nil {
+			return mapErr(err, "certification result")
+		}
+		if r.MatchedCount == 0 {
+			return apperr.New(apperr.NotFound, "No such result.")
+		}
+		return nil
+	})
 }
 
 type employmentDoc struct {
@@ -168,8 +269,29 @@ func (s *Store) InsertEmployment(ctx context.Context, es []outcomes.Employment) 
 	for i, e := range es {
 		docs[i] = employmentDoc{ID: e.ID, ProgramID: e.ProgramID, StudentID: e.StudentID, Status: string(e.Status), Date: e.Date, Setting: e.Setting, RecordedBy: e.RecordedBy, CreatedAt: e.CreatedAt}
 	}
-	_, err := s.db.Collection("outcome_employment").InsertMany(ctx, docs)
-	return mapErr(err, "employment record")
+	changes := map[string]ledgerChange{}
+	for _, e := range es {
+		e := e
+		prev := changes[e.StudentID]
+		changes[e.StudentID] = func(le *ledgerEntry) *ledgerEntry {
+			if prev != nil {
+				le = prev(le)
+			}
+			if le == nil {
+				return nil
+			}
+			le.emp = append(le.emp, e)
+			return le
+		}
+	}
+	programID := ""
+	if len(es) > 0 {
+		programID = es[0].ProgramID
+	}
+	return s.ledgerWrite(ctx, programID, changes, func() error {
+		_, err := s.db.Collection("outcome_employment").InsertMany(ctx, docs)
+		return mapErr(err, "employment record")
+	})
 }
 
 // EmploymentByIDs returns the follow-ups with the given ids.
@@ -187,51 +309,83 @@ func (s *Store) EmploymentByIDs(ctx context.Context, ids []string) ([]outcomes.E
 
 // DeleteEmployment removes follow-ups by id (import compensation).
 func (s *Store) DeleteEmployment(ctx context.Context, ids []string) error {
-	_, err := s.db.Collection("outcome_employment").DeleteMany(ctx, bson.M{"_id": bson.M{"$in": ids}})
-	return mapErr(err, "employment records")
+	return s.deleteRecords(ctx, "outcome_employment", ids, func(e *ledgerEntry, gone map[string]bool) {
+		e.emp = slices.DeleteFunc(e.emp, func(x outcomes.Employment) bool { return gone[x.ID] })
+	})
 }
 
 // AddStatusChange appends a status change to an enrollment's history and sets its status.
-func (s *Store) AddStatusChange(ctx context.Context, enrollmentID string, c outcomes.Change, status programs.Status, by string, at time.Time) error {
-	r, err := s.db.Collection("enrollments").UpdateOne(ctx, bson.M{"_id": enrollmentID}, bson.M{
-		"$push": bson.M{"history": statusChangeDoc{Status: string(c.Status), On: c.On, By: by, At: at}},
-		"$set":  bson.M{"status": string(status)},
+func (s *Store) AddStatusChange(ctx context.Context, st outcomes.Student, programID string, c outcomes.Change, status programs.Status, by string, at time.Time) error {
+	change := func(e *ledgerEntry) *ledgerEntry {
+		if e != nil {
+			e.st.Changes = append(e.st.Changes, c)
+			e.st.Status = status
+		}
+		return e
+	}
+	return s.ledgerWrite(ctx, programID, map[string]ledgerChange{st.StudentID: change}, func() error {
+		r, err := s.db.Collection("enrollments").UpdateOne(ctx, bson.M{"_id": st.EnrollmentID}, bson.M{
+			"$push": bson.M{"history": statusChangeDoc{Status: string(c.Status), On: c.On, By: by, At: at}},
+			"$set":  bson.M{"status": string(status)},
+		})
+		if err != nil {
+			return mapErr(err, "enrollment")
+		}
+		if r.MatchedCount == 0 {
+			return apperr.New(apperr.NotFound, "No such enrollment.")
+		}
+		return nil
 	})
-	if err != nil {
-		return mapErr(err, "enrollment")
-	}
-	if r.MatchedCount == 0 {
-		return apperr.New(apperr.NotFound, "No such enrollment.")
-	}
-	return nil
 }
 
 // RemoveStatusChange removes the last history entry matching c (added by AddStatusChange)
 // and restores status. The history is filtered here and written back whole, because the
 // embedded store does not support $pull with a condition on subdocuments.
-func (s *Store) RemoveStatusChange(ctx context.Context, enrollmentID string, c outcomes.Change, status programs.Status) error {
-	var d enrollmentDoc
-	if err := s.db.Collection("enrollments").FindOne(ctx, bson.M{"_id": enrollmentID}).Decode(&d); err != nil {
-		return mapErr(err, "enrollment")
-	}
-	for i := len(d.History) - 1; i >= 0; i-- {
-		if d.History[i].Status == string(c.Status) && d.History[i].On.Equal(c.On) {
-			d.History = append(d.History[:i], d.History[i+1:]...)
-			break
+func (s *Store) RemoveStatusChange(ctx context.Context, st outcomes.Student, programID string, c outcomes.Change, status programs.Status) error {
+	change := func(e *ledgerEntry) *ledgerEntry {
+		if e != nil {
+			for i := len(e.st.Changes) - 1; i >= 0; i-- {
+				if e.st.Changes[i].Status == c.Status && e.st.Changes[i].On.Equal(c.On) {
+					e.st.Changes = append(e.st.Changes[:i], e.st.Changes[i+1:]...)
+					break
+				}
+			}
+			e.st.Status = status
 		}
+		return e
 	}
-	_, err := s.db.Collection("enrollments").UpdateOne(ctx, bson.M{"_id": enrollmentID}, bson.M{"$set": bson.M{"history": d.History, "status": string(status)}})
-	return mapErr(err, "enrollment")
+	return s.ledgerWrite(ctx, programID, map[string]ledgerChange{st.StudentID: change}, func() error {
+		var d enrollmentDoc
+		if err := s.db.Collection("enrollments").FindOne(ctx, bson.M{"_id": st.EnrollmentID}).Decode(&d); err != nil {
+			return mapErr(err, "enrollment")
+		}
+		for i := len(d.History) - 1; i >= 0; i-- {
+			if d.History[i].Status == string(c.Status) && d.History[i].On.Equal(c.On) {
+				d.History = append(d.History[:i], d.History[i+1:]...)
+				break
+			}
+		}
+		_, err := s.db.Collection("enrollments").UpdateOne(ctx, bson.M{"_id": st.EnrollmentID}, bson.M{"$set": bson.M{"history": d.History, "status": string(status)}})
+		return mapErr(err, "enrollment")
+	})
 }
 
 // SetExpectedCompletion sets (or, with a zero date, clears) an enrollment's expected completion.
-func (s *Store) SetExpectedCompletion(ctx context.Context, enrollmentID string, expected time.Time) error {
-	update := bson.M{"$set": bson.M{"expectedCompletion": expected}}
-	if expected.IsZero() {
-		update = bson.M{"$unset": bson.M{"expectedCompletion": ""}}
+func (s *Store) SetExpectedCompletion(ctx context.Context, st outcomes.Student, programID string, expected time.Time) error {
+	change := func(e *ledgerEntry) *ledgerEntry {
+		if e != nil {
+			e.st.Expected = expected
+		}
+		return e
 	}
-	_, err := s.db.Collection("enrollments").UpdateOne(ctx, bson.M{"_id": enrollmentID}, update)
-	return mapErr(err, "enrollment")
+	return s.ledgerWrite(ctx, programID, map[string]ledgerChange{st.StudentID: change}, func() error {
+		update := bson.M{"$set": bson.M{"expectedCompletion": expected}}
+		if expected.IsZero() {
+			update = bson.M{"$unset": bson.M{"expectedCompletion": ""}}
+		}
+		_, err := s.db.Collection("enrollments").UpdateOne(ctx, bson.M{"_id": st.EnrollmentID}, update)
+		return mapErr(err, "enrollment")
+	})
 }
 
 type surveyDoc struct {
@@ -243,6 +397,9 @@ type surveyDoc struct {
 	Closed    bool      `bson:"closed"`
 	CreatedBy string    `bson:"createdBy"`
 	CreatedAt time.Time `bson:"createdAt"`
+	// Responses holds each response packed as "<RFC 3339 time>|<answers, comma-separated>":
+	// one string per response keeps a survey a single cheap document.
+	Responses []string `bson:"responses"`
 }
 
 func (d surveyDoc) survey() outcomes.Survey {
@@ -250,58 +407,74 @@ func (d surveyDoc) survey() outcomes.Survey {
 		Closed: d.Closed, CreatedBy: d.CreatedBy, CreatedAt: d.CreatedAt.UTC()}
 }
 
+func encodeResponse(r outcomes.Response) string {
+	parts := make([]string, len(r.Answers))
+	for i, a := range r.Answers {
+		parts[i] = strconv.Itoa(a)
+	}
+	return r.SubmittedAt.UTC().Format(time.RFC3339) + "|" + strings.Join(parts, ",")
+}
+
+func decodeResponse(sv outcomes.Survey, p string) (outcomes.Response, bool) {
+	at, answers, ok := strings.Cut(p, "|")
+	t, err := time.Parse(time.RFC3339, at)
+	if !ok || err != nil {
+		return outcomes.Response{}, false
+	}
+	r := outcomes.Response{SurveyID: sv.ID, ProgramID: sv.ProgramID, Kind: sv.Kind, CohortID: sv.CohortID, SubmittedAt: t}
+	for _, a := range strings.Split(answers, ",") {
+		n, _ := strconv.Atoi(a)
+		r.Answers = append(r.Answers, n)
+	}
+	return r, true
+}
+
 // CreateSurvey inserts a survey; its token is its _id, so the public form reads by _id.
 func (s *Store) CreateSurvey(ctx context.Context, sv outcomes.Survey) error {
 	_, err := s.db.Collection("surveys").InsertOne(ctx, surveyDoc{ID: sv.Token, ProgramID: sv.ProgramID, Kind: string(sv.Kind), CohortID: sv.CohortID,
-		Title: sv.Title, Closed: sv.Closed, CreatedBy: sv.CreatedBy, CreatedAt: sv.CreatedAt})
+		Title: sv.Title, Closed: sv.Closed, CreatedBy: sv.CreatedBy, CreatedAt: sv.CreatedAt, Responses: []string{}})
 	return mapErr(err, "survey")
 }
 
-// SurveysByProgram lists a program's surveys, newest first.
-func (s *Store) SurveysByProgram(ctx context.Context, programID string) ([]outcomes.Survey, error) {
-	var out []outcomes.Survey
-	err := stream(ctx, s.db.Collection("surveys"), bson.M{"programId": programID}, nil, "surveys", func(d surveyDoc) error { out = append(out, d.survey()); return nil })
-	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-		out[i], out[j] = out[j], out[i]
-	}
+func (s *Store) streamSurveys(ctx context.Context, programID string, fn func(outcomes.Survey, []string) error) error {
+	return stream(ctx, s.db.Collection("surveys"), bson.M{"programId": programID}, nil, "surveys", func(d surveyDoc) error { return fn(d.survey(), d.Responses) })
+}
+
+// SurveysByProgram lists a program's surveys with their response counts, newest first.
+func (s *Store) SurveysByProgram(ctx context.Context, programID string) ([]outcomes.SurveyWithCount, error) {
+	var out []outcomes.SurveyWithCount
+	err := s.streamSurveys(ctx, programID, func(sv outcomes.Survey, rs []string) error {
+		out = append(out, outcomes.SurveyWithCount{Survey: sv, Responses: len(rs)})
+		return nil
+	})
+	slices.SortStableFunc(out, func(a, b outcomes.SurveyWithCount) int { return b.CreatedAt.Compare(a.CreatedAt) })
 	return out, err
 }
 
 // SurveyByToken returns the survey with token.
 func (s *Store) SurveyByToken(ctx context.Context, token string) (outcomes.Survey, error) {
 	var d surveyDoc
-	err := s.db.Collection("surveys").FindOne(ctx, bson.M{"_id": token}).Decode(&d)
+	err := s.db.Collection("surveys").FindOne(ctx, bson.M{"_id": token}, options.FindOne().SetProjection(bson.M{"responses": 0})).Decode(&d)
 	return d.survey(), mapErr(err, "survey")
 }
 
-type surveyResponseDoc struct {
-	ID          string    `bson:"_id"`
-	SurveyID    string    `bson:"surveyId"`
-	ProgramID   string    `bson:"programId"`
-	Kind        string    `bson:"kind"`
-	CohortID    string    `bson:"cohortId,omitempty"`
-	SubmittedAt time.Time `bson:"submittedAt"`
-	Answers     []int     `bson:"answers"`
-	Comment     string    `bson:"comment,omitempty"`
-}
-
-// StreamResponses streams a program's survey responses (comments left out).
-func (s *Store) StreamResponses(ctx context.Context, programID string, fn func(outcomes.Response) error) error {
-	proj := bson.M{"comment": 0}
-	return stream(ctx, s.db.Collection("survey_responses"), bson.M{"programId": programID}, proj, "survey responses", func(d surveyResponseDoc) error {
-		return fn(outcomes.Response{ID: d.ID, SurveyID: d.SurveyID, ProgramID: d.ProgramID, Kind: outcomes.SurveyKind(d.Kind), CohortID: d.CohortID,
-			SubmittedAt: d.SubmittedAt.UTC(), Answers: d.Answers})
-	})
-}
-
-// InsertResponse inserts a survey response and sets its ID.
+// InsertResponse appends a response to its survey (one atomic update) and keeps any
+// comment in survey_comments; it sets the response's ID.
 func (s *Store) InsertResponse(ctx context.Context, r *outcomes.Response) error {
 	if r.ID == "" {
 		r.ID = newID()
 	}
-	_, err := s.db.Collection("survey_responses").InsertOne(ctx, surveyResponseDoc{ID: r.ID, SurveyID: r.SurveyID, ProgramID: r.ProgramID, Kind: string(r.Kind),
-		CohortID: r.CohortID, SubmittedAt: r.SubmittedAt, Answers: r.Answers, Comment: r.Comment})
-	return mapErr(err, "survey response")
+	res, err := s.db.Collection("surveys").UpdateOne(ctx, bson.M{"_id": r.SurveyID}, bson.M{"$push": bson.M{"responses": encodeResponse(*r)}})
+	if err != nil {
+		return mapErr(err, "survey response")
+	}
+	if res.MatchedCount == 0 {
+		return apperr.New(apperr.NotFound, "No such survey.")
+	}
+	if r.Comment != "" {
+		_, err = s.db.Collection("survey_comments").InsertOne(ctx, bson.M{"_id": r.ID, "surveyId": r.SurveyID, "programId": r.ProgramID, "comment": r.Comment, "submittedAt": r.SubmittedAt})
+	}
+	return mapErr(err, "survey comment")
 }
 
 type goalDoc struct {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/mongo"
 	"go.mongodb.org/mongo-driver/mongo/options"
 
 	"github.com/chartroom-him/chartroom/internal/accounts"
@@ -13,9 +14,10 @@ import (
 
 // InsertHistory bulk-inserts synthesized outcome history (demo data and benchmarks):
 // student accounts without a password (they cannot sign in), enrollments, results,
-// follow-ups, surveys, responses and mock attempts, a thousand documents per InsertMany.
+// follow-ups, surveys with their responses and mock attempts, a thousand documents per
+// InsertMany, then the program's outcome ledger.
 func (s *Store) InsertHistory(ctx context.Context, programID string, h outcomes.History) error {
-	var users, enrollments, results, employment, surveys, responses, attempts []any
+	var users, enrollments, results, employment, surveys, attempts []any
 	for _, st := range h.Students {
 		users = append(users, userDoc{ID: st.StudentID, Email: st.Email, Name: st.Name, Roles: []string{string(accounts.Student)}, CreatedAt: st.Start, UpdatedAt: st.Start})
 		d := enrollmentDoc{ID: st.EnrollmentID, ProgramID: programID, CohortID: st.CohortID, StudentID: st.StudentID, Status: string(st.Status), StartDate: st.Start, CreatedAt: st.Start,
@@ -43,11 +45,17 @@ func (s *Store) InsertHistory(ctx context.Context, programID string, h outcomes.
 	for _, e := range h.Employment {
 		employment = append(employment, employmentDoc{ID: e.ID, ProgramID: e.ProgramID, StudentID: e.StudentID, Status: string(e.Status), Date: e.Date, Setting: e.Setting, RecordedBy: e.RecordedBy, CreatedAt: e.CreatedAt})
 	}
-	for _, sv := range h.Surveys {
-		surveys = append(surveys, surveyDoc{ID: sv.Token, ProgramID: sv.ProgramID, Kind: string(sv.Kind), CohortID: sv.CohortID, Title: sv.Title, Closed: sv.Closed, CreatedBy: sv.CreatedBy, CreatedAt: sv.CreatedAt})
-	}
+	packed := map[string][]string{}
 	for _, r := range h.Responses {
-		responses = append(responses, surveyResponseDoc{ID: r.ID, SurveyID: r.SurveyID, ProgramID: r.ProgramID, Kind: string(r.Kind), CohortID: r.CohortID, SubmittedAt: r.SubmittedAt, Answers: r.Answers})
+		packed[r.SurveyID] = append(packed[r.SurveyID], encodeResponse(r))
+	}
+	for _, sv := range h.Surveys {
+		rs := packed[sv.ID]
+		if rs == nil {
+			rs = []string{}
+		}
+		surveys = append(surveys, surveyDoc{ID: sv.Token, ProgramID: sv.ProgramID, Kind: string(sv.Kind), CohortID: sv.CohortID, Title: sv.Title, Closed: sv.Closed,
+			CreatedBy: sv.CreatedBy, CreatedAt: sv.CreatedAt, Responses: rs})
 	}
 	for _, m := range h.Mocks {
 		id := attemptID(m.ExamID, m.StudentID, m.Number)
@@ -64,12 +72,37 @@ func (s *Store) InsertHistory(ctx context.Context, programID string, h outcomes.
 		coll string
 		docs []any
 	}{{"users", users}, {"enrollments", enrollments}, {"outcome_results", results}, {"outcome_employment", employment},
-		{"surveys", surveys}, {"survey_responses", responses}, {"attempts", attempts}} {
+		{"surveys", surveys}, {"attempts", attempts}} {
 		for i := 0; i < len(b.docs); i += 1000 {
 			if _, err := s.db.Collection(b.coll).InsertMany(ctx, b.docs[i:min(i+1000, len(b.docs))], options.InsertMany().SetOrdered(true)); err != nil {
 				return mapErr(err, b.coll)
 			}
 		}
 	}
-	return nil
+	// The ledger is written last; a program without one yet gets it built from the records.
+	if err := s.db.Collection(ledgerColl).FindOne(ctx, bson.M{"_id": ledgerMetaID(programID)}).Err(); err == mongo.ErrNoDocuments {
+		return s.RebuildLedger(ctx, programID)
+	}
+	entries := map[string]*ledgerEntry{}
+	existing, err := s.ledgerRecords(ctx, programID)
+	if err != nil {
+		return err
+	}
+	for i := range existing {
+		entries[existing[i].st.StudentID] = &existing[i]
+	}
+	for _, st := range h.Students {
+		entries[st.StudentID] = &ledgerEntry{st: st.Student}
+	}
+	for _, r := range h.Results {
+		if e := entries[r.StudentID]; e != nil {
+			e.res = append(e.res, r)
+		}
+	}
+	for _, x := range h.Employment {
+		if e := entries[x.StudentID]; e != nil {
+			e.emp = append(e.emp, x)
+		}
+	}
+	return s.writeLedger(ctx, programID, entries)
 }

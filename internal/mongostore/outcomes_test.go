@@ -2,6 +2,7 @@ package mongostore_test
 
 import (
 	"context"
+	"strconv"
 	"testing"
 	"time"
 
@@ -59,10 +60,11 @@ func TestOutcomeStoreRoundTrip(t *testing.T) {
 	asOf := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
 	pr, h := seedHistory(t, st, 3, 20, asOf)
 
-	var got []outcomes.Student
-	if err := st.StreamStudents(ctx, pr.ID, func(s outcomes.Student) error { got = append(got, s); return nil }); err != nil {
+	recs0, err := st.Records(ctx, pr.ID)
+	if err != nil {
 		t.Fatal(err)
 	}
+	got := recs0.Students
 	if len(got) != len(h.Students) {
 		t.Fatalf("streamed %d students, want %d", len(got), len(h.Students))
 	}
@@ -79,7 +81,7 @@ func TestOutcomeStoreRoundTrip(t *testing.T) {
 
 	// The report computed from the store equals the one computed from the history itself.
 	svc := newOutcomes(st, asOf)
-	rep, err := svc.Report(ctx, accounts.SystemPrincipal, pr.ID, 2026)
+	rep, err := svc.Report(ctx, accounts.SystemPrincipal, pr.ID, 2026, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,11 +106,17 @@ func TestOutcomeStoreRoundTrip(t *testing.T) {
 	// Status changes are appended and can be undone.
 	s := got[0]
 	ch := outcomes.Change{Status: programs.Withdrawn, On: asOf}
-	if err := st.AddStatusChange(ctx, s.EnrollmentID, ch, programs.Withdrawn, "u", asOf); err != nil {
+	if err := st.AddStatusChange(ctx, s, pr.ID, ch, programs.Withdrawn, "u", asOf); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.RemoveStatusChange(ctx, s.EnrollmentID, ch, s.Status); err != nil {
+	if after, _ := st.Records(ctx, pr.ID); !hasChange(after.Students, s.StudentID, ch) {
+		t.Errorf("the ledger lacks the status change just added")
+	}
+	if err := st.RemoveStatusChange(ctx, s, pr.ID, ch, s.Status); err != nil {
 		t.Fatal(err)
+	}
+	if after, _ := st.Records(ctx, pr.ID); hasChange(after.Students, s.StudentID, ch) {
+		t.Errorf("the ledger keeps the status change just removed")
 	}
 	e, err := st.EnrollmentByStudent(ctx, pr.ID, s.StudentID)
 	if err != nil || string(e.Status) != string(s.Status) || len(e.History) != len(s.Changes)+1 {
@@ -136,12 +144,59 @@ func BenchmarkOutcomesReport(b *testing.B) {
 	svc := newOutcomes(st, asOf)
 	b.ResetTimer()
 	for b.Loop() {
-		rep, err := svc.Report(ctx, accounts.SystemPrincipal, pr.ID, 2026)
+		rep, err := svc.Report(ctx, accounts.SystemPrincipal, pr.ID, 2026, false)
 		if err != nil {
 			b.Fatal(err)
 		}
 		if rep.Students != 10000 {
 			b.Fatalf("report over %d students, want 10000", rep.Students)
 		}
+	}
+}
+
+func hasChange(sts []outcomes.Student, id string, c outcomes.Change) bool {
+	for _, s := range sts {
+		if s.StudentID != id {
+			continue
+		}
+		for _, x := range s.Changes {
+			if x.Status == c.Status && x.On.Equal(c.On) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// TestOutcomeLedgerRebuildsAfterACrash leaves a pending mark behind, as a crash between the
+// record write and the ledger update would, and checks the next read rebuilds the ledger.
+func TestOutcomeLedgerRebuildsAfterACrash(t *testing.T) {
+	ctx := context.Background()
+	st := mongotest.Open(t)
+	asOf := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
+	pr, h := seedHistory(t, st, 1, 10, asOf)
+	victim := h.Students[0]
+	// The record changes, the ledger does not, and a stale pending mark says so.
+	if _, err := st.DB().Collection("enrollments").UpdateOne(ctx, map[string]any{"_id": victim.EnrollmentID},
+		map[string]any{"$set": map[string]any{"expectedCompletion": asOf}}); err != nil {
+		t.Fatal(err)
+	}
+	for k := 0; k < 16; k++ {
+		if _, err := st.DB().Collection("outcome_ledger").UpdateOne(ctx, map[string]any{"_id": pr.ID + "/" + strconv.Itoa(k)},
+			map[string]any{"$set": map[string]any{"pending.crashed": asOf.Add(-time.Hour)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	recs, err := st.Records(ctx, pr.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range recs.Students {
+		if s.StudentID == victim.StudentID && !s.Expected.Equal(asOf) {
+			t.Errorf("expected completion %v after the rebuild, want %v", s.Expected, asOf)
+		}
+	}
+	if len(recs.Students) != len(h.Students) {
+		t.Errorf("%d students after the rebuild, want %d", len(recs.Students), len(h.Students))
 	}
 }

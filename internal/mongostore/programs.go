@@ -230,8 +230,11 @@ func (s *Store) CreateEnrollment(ctx context.Context, e *programs.Enrollment) er
 	for _, h := range e.History {
 		d.History = append(d.History, statusChangeDoc{Status: string(h.Status), On: h.On, By: h.By, At: h.At})
 	}
-	_, err := s.db.Collection("enrollments").InsertOne(ctx, d)
-	return mapErr(err, "enrollment")
+	// The outcome ledger (outcomes_ledger.go) follows every enrollment.
+	return s.ledgerWrite(ctx, d.ProgramID, map[string]ledgerChange{d.StudentID: ledgerEnroll(d)}, func() error {
+		_, err := s.db.Collection("enrollments").InsertOne(ctx, d)
+		return mapErr(err, "enrollment")
+	})
 }
 
 func (s *Store) findEnrollments(ctx context.Context, filter bson.M, opts ...*options.FindOptions) ([]programs.Enrollment, error) {
@@ -305,6 +308,5 @@ func (s *Store) CountEnrollments(ctx context.Context, programID string) (map[pro
 
 // DeleteEnrollmentsByImport removes the enrollments one import created (compensation).
 func (s *Store) DeleteEnrollmentsByImport(ctx context.Context, importID string) error {
-	_, err := s.db.Collection("enrollments").DeleteMany(ctx, bson.M{"importId": importID})
-	return mapErr(err, "enrollments")
+	return s.forgetEnrollments(ctx, bson.M{"importId": importID})
 }

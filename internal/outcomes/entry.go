@@ -14,20 +14,16 @@ import (
 
 // student returns the program's student with id, or a field error naming field.
 func (s *Service) student(ctx context.Context, programID, studentID, field string) (Student, error) {
-	var found *Student
-	err := s.store.StreamStudents(ctx, programID, func(x Student) error {
-		if x.StudentID == studentID {
-			found = &x
-		}
-		return nil
-	})
+	recs, err := s.store.Records(ctx, programID)
 	if err != nil {
 		return Student{}, err
 	}
-	if found == nil {
-		return Student{}, apperr.Field(field, "is not a student of this program")
+	for _, x := range recs.Students {
+		if x.StudentID == studentID {
+			return x, nil
+		}
 	}
-	return *found, nil
+	return Student{}, apperr.Field(field, "is not a student of this program")
 }
 
 // RecordResult records a certification result. A coordinator's entry is verified at once;
@@ -202,7 +198,7 @@ func (s *Service) ChangeStatus(ctx context.Context, p accounts.Principal, progra
 	if err := validChange(st, c, s.now()); err != nil {
 		return Student{}, err
 	}
-	if _, err := s.applyChange(ctx, p, st, c); err != nil {
+	if _, err := s.applyChange(ctx, p, pr.ID, st, c); err != nil {
 		return Student{}, err
 	}
 	_ = s.audit.Record(ctx, audit.Entry{ActorID: p.UserID, Action: "outcomes.status_change", Subject: "program:" + pr.ID,
@@ -228,20 +224,20 @@ func validChange(st Student, c StatusChange, now time.Time) error {
 
 // applyChange writes one status change unless the student already has it; it reports
 // whether it wrote.
-func (s *Service) applyChange(ctx context.Context, p accounts.Principal, st Student, c StatusChange) (bool, error) {
+func (s *Service) applyChange(ctx context.Context, p accounts.Principal, programID string, st Student, c StatusChange) (bool, error) {
 	ch := Change{Status: c.Status, On: day(c.On)}
 	wrote := false
 	if !slices.ContainsFunc(st.Changes, func(x Change) bool { return x.Status == ch.Status && x.On.Equal(ch.On) }) {
 		next := st
 		next.Changes = append(slices.Clone(st.Changes), ch)
 		cur, _ := next.StatusOn(time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC))
-		if err := s.store.AddStatusChange(ctx, st.EnrollmentID, ch, cur, p.UserID, s.now().UTC()); err != nil {
+		if err := s.store.AddStatusChange(ctx, st, programID, ch, cur, p.UserID, s.now().UTC()); err != nil {
 			return false, err
 		}
 		wrote = true
 	}
 	if !c.Expected.IsZero() && !day(c.Expected).Equal(st.Expected) {
-		if err := s.store.SetExpectedCompletion(ctx, st.EnrollmentID, day(c.Expected)); err != nil {
+		if err := s.store.SetExpectedCompletion(ctx, st, programID, day(c.Expected)); err != nil {
 			return wrote, err
 		}
 		wrote = true

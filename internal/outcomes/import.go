@@ -125,16 +125,14 @@ func (s *Service) Import(ctx context.Context, p accounts.Principal, programID st
 			if st, ok := latest[row.student.StudentID]; ok {
 				row.student = st
 			}
-			wrote, err := s.applyChange(ctx, p, row.student, row.change)
+			wrote, err := s.applyChange(ctx, p, pr.ID, row.student, row.change)
 			if err != nil {
 				// No multi-document transactions on the embedded store: compensate.
 				cctx := context.WithoutCancel(ctx)
 				errs := []error{fmt.Errorf("row %d: %w", row.line, err)}
 				for _, u := range slices.Backward(done) {
-					errs = append(errs, s.store.RemoveStatusChange(cctx, u.st.EnrollmentID, u.ch, u.st.Status))
-					if !u.st.Expected.IsZero() || !row.change.Expected.IsZero() {
-						errs = append(errs, s.store.SetExpectedCompletion(cctx, u.st.EnrollmentID, u.st.Expected))
-					}
+					errs = append(errs, s.store.RemoveStatusChange(cctx, u.st, pr.ID, u.ch, u.st.Status))
+					errs = append(errs, s.store.SetExpectedCompletion(cctx, u.st, pr.ID, u.st.Expected))
 				}
 				return ImportResult{}, errors.Join(errs...)
 			}
@@ -168,10 +166,11 @@ func ids[T any](xs []T, id func(T) string) []string {
 
 // studentsByEmail maps the program's students by email, reading accounts by _id only.
 func (s *Service) studentsByEmail(ctx context.Context, programID string) (map[string]Student, error) {
-	var sts []Student
-	if err := s.store.StreamStudents(ctx, programID, func(x Student) error { sts = append(sts, x); return nil }); err != nil {
+	recs, err := s.store.Records(ctx, programID)
+	if err != nil {
 		return nil, err
 	}
+	sts := recs.Students
 	out := make(map[string]Student, len(sts))
 	for i := 0; i < len(sts); i += 500 {
 		batch := sts[i:min(i+500, len(sts))]

@@ -53,8 +53,10 @@ type Report struct {
 }
 
 // Report computes the program's report for reporting year year (0: the last full year).
+// Readiness reads the exams' attempts, which costs a scan of them: it is included only
+// when withReadiness is set (the annual report), and the dashboard asks for it apart.
 // Staff of the program only; others get apperr.NotFound or apperr.Forbidden.
-func (s *Service) Report(ctx context.Context, p accounts.Principal, programID string, year int) (Report, error) {
+func (s *Service) Report(ctx context.Context, p accounts.Principal, programID string, year int, withReadiness bool) (Report, error) {
 	pr, err := s.viewable(ctx, p, programID)
 	if err != nil {
 		return Report{}, err
@@ -63,13 +65,13 @@ func (s *Service) Report(ctx context.Context, p accounts.Principal, programID st
 	if err != nil {
 		return Report{}, err
 	}
-	return s.report(ctx, pr, cohorts, year)
+	return s.report(ctx, pr, cohorts, year, withReadiness)
 }
 
 // ValidYear checks a requested reporting year.
 func ValidYear(y int) bool { return y == 0 || (y >= 1990 && y <= 2100) }
 
-func (s *Service) report(ctx context.Context, pr programs.Program, cohorts []programs.Cohort, year int) (Report, error) {
+func (s *Service) report(ctx context.Context, pr programs.Program, cohorts []programs.Cohort, year int, withReadiness bool) (Report, error) {
 	asOf := day(s.now())
 	if year == 0 {
 		year = LastFullYear(asOf)
@@ -83,14 +85,20 @@ func (s *Service) report(ctx context.Context, pr programs.Program, cohorts []pro
 		return Report{}, err
 	}
 	var mocks []MockAttempt
-	if err := s.store.StreamMockAttempts(ctx, pr.ID, func(a MockAttempt) error { mocks = append(mocks, a); return nil }); err != nil {
-		return Report{}, err
+	if withReadiness {
+		if err := s.store.StreamMockAttempts(ctx, pr.ID, func(a MockAttempt) error { mocks = append(mocks, a); return nil }); err != nil {
+			return Report{}, err
+		}
 	}
 	goals, err := s.store.Goals(ctx, pr.ID)
 	if err != nil {
 		return Report{}, err
 	}
-	return Compute(pr, cohorts, st, recs, mocks, goals, s.curriculum, s.blueprints, year, asOf), nil
+	rep := Compute(pr, cohorts, st, recs, mocks, goals, s.curriculum, s.blueprints, year, asOf)
+	if !withReadiness {
+		rep.Readiness = nil
+	}
+	return rep, nil
 }
 
 // Compute builds a report from loaded records; it does no I/O.

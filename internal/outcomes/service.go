@@ -15,14 +15,16 @@ import (
 	"github.com/chartroom-him/chartroom/internal/programs"
 )
 
-// Store is the persistence the outcomes service needs. The Stream methods call fn once per
-// record of the program through a cursor, with only the fields the figures use, so a
-// report never holds full documents in memory.
+// Store is the persistence the outcomes service needs.
 type Store interface {
-	StreamStudents(ctx context.Context, programID string, fn func(Student) error) error
+	// Records returns a program's records in the compact form the figures use: students'
+	// lifecycles, certification results, follow-ups and survey responses. It must stay
+	// cheap for large programs (the adapter keeps a packed read model).
+	Records(ctx context.Context, programID string) (Records, error)
+	// StreamResults and StreamEmployment call fn for every full record of a program
+	// (listings); StreamMockAttempts for every finished full-length mock attempt.
 	StreamResults(ctx context.Context, programID string, fn func(Result) error) error
 	StreamEmployment(ctx context.Context, programID string, fn func(Employment) error) error
-	StreamResponses(ctx context.Context, programID string, fn func(Response) error) error
 	StreamMockAttempts(ctx context.Context, programID string, fn func(MockAttempt) error) error
 
 	// InsertResults inserts results; a result whose id exists is an apperr.Conflict.
@@ -39,13 +41,13 @@ type Store interface {
 
 	// AddStatusChange appends a dated status change to an enrollment and sets its current
 	// status (and expected completion when not zero).
-	AddStatusChange(ctx context.Context, enrollmentID string, c Change, status programs.Status, by string, at time.Time) error
+	AddStatusChange(ctx context.Context, st Student, programID string, c Change, status programs.Status, by string, at time.Time) error
 	// RemoveStatusChange undoes AddStatusChange (import compensation).
-	RemoveStatusChange(ctx context.Context, enrollmentID string, c Change, status programs.Status) error
-	SetExpectedCompletion(ctx context.Context, enrollmentID string, expected time.Time) error
+	RemoveStatusChange(ctx context.Context, st Student, programID string, c Change, status programs.Status) error
+	SetExpectedCompletion(ctx context.Context, st Student, programID string, expected time.Time) error
 
 	CreateSurvey(ctx context.Context, s Survey) error
-	SurveysByProgram(ctx context.Context, programID string) ([]Survey, error)
+	SurveysByProgram(ctx context.Context, programID string) ([]SurveyWithCount, error)
 	// SurveyByToken returns apperr.NotFound for an unknown token.
 	SurveyByToken(ctx context.Context, token string) (Survey, error)
 	InsertResponse(ctx context.Context, r *Response) error
@@ -216,22 +218,9 @@ func (s *Service) SaveSettings(ctx context.Context, p accounts.Principal, progra
 	return st, nil
 }
 
-// load streams every record of a program into compact slices.
+// load reads every record of a program in compact form.
 func (s *Service) load(ctx context.Context, programID string) (Records, error) {
-	var r Records
-	if err := s.store.StreamStudents(ctx, programID, func(x Student) error { r.Students = append(r.Students, x); return nil }); err != nil {
-		return Records{}, err
-	}
-	if err := s.store.StreamResults(ctx, programID, func(x Result) error { r.Results = append(r.Results, x); return nil }); err != nil {
-		return Records{}, err
-	}
-	if err := s.store.StreamEmployment(ctx, programID, func(x Employment) error { r.Employment = append(r.Employment, x); return nil }); err != nil {
-		return Records{}, err
-	}
-	if err := s.store.StreamResponses(ctx, programID, func(x Response) error { r.Responses = append(r.Responses, x); return nil }); err != nil {
-		return Records{}, err
-	}
-	return r, nil
+	return s.store.Records(ctx, programID)
 }
 
 func newToken() string {

@@ -190,19 +190,7 @@ func (s *Service) Surveys(ctx context.Context, p accounts.Principal, programID s
 	if err != nil {
 		return nil, err
 	}
-	svs, err := s.store.SurveysByProgram(ctx, pr.ID)
-	if err != nil {
-		return nil, err
-	}
-	counts := map[string]int{}
-	if err := s.store.StreamResponses(ctx, pr.ID, func(r Response) error { counts[r.SurveyID]++; return nil }); err != nil {
-		return nil, err
-	}
-	out := make([]SurveyWithCount, len(svs))
-	for i, sv := range svs {
-		out[i] = SurveyWithCount{Survey: sv, Responses: counts[sv.ID]}
-	}
-	return out, nil
+	return s.store.SurveysByProgram(ctx, pr.ID)
 }
 
 // SurveyByToken returns an open survey for its public form; no login needed.
