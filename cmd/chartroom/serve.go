@@ -176,6 +176,16 @@ func loadDemoIfEmpty(ctx context.Context, svc *services, log *slog.Logger) error
 		return err
 	}
 	log.Info("demo data loaded", "summary", sum.String())
+	return loadDemoOutcomes(ctx, svc, log)
+}
+
+// loadDemoOutcomes adds the demo program's synthesized outcome history.
+func loadDemoOutcomes(ctx context.Context, svc *services, log *slog.Logger) error {
+	sum, err := demo.LoadOutcomes(ctx, seed.FS, "lakeside-hit", svc.store, svc.programs, svc.exams, svc.outcomes, time.Now())
+	if err != nil {
+		return fmt.Errorf("demo outcome history: %w", err)
+	}
+	log.Info("demo outcome history loaded", "summary", sum.String())
 	return nil
 }
 
@@ -198,5 +208,5 @@ func cmdSeed(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "seed: %s\n", sum)
-	return nil
+	return loadDemoOutcomes(ctx, svc, log)
 }
