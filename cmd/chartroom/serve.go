@@ -22,6 +22,7 @@ import (
 	"github.com/chartroom-him/chartroom/internal/exams"
 	"github.com/chartroom-him/chartroom/internal/httpapi"
 	"github.com/chartroom-him/chartroom/internal/mongostore"
+	"github.com/chartroom-him/chartroom/internal/outcomes"
 	"github.com/chartroom-him/chartroom/internal/programs"
 	"github.com/chartroom-him/chartroom/internal/stripepay"
 	"github.com/chartroom-him/chartroom/seed"
@@ -37,6 +38,7 @@ type services struct {
 	courses  *courses.Service
 	exams    *exams.Service
 	billing  *billing.Service
+	outcomes *outcomes.Service
 }
 
 func openServices(ctx context.Context, cfg *config.Config, log *slog.Logger) (*services, error) {
@@ -57,8 +59,14 @@ func openServices(ctx context.Context, cfg *config.Config, log *slog.Logger) (*s
 	if cfg.StripeWebhook != "" {
 		billOpts.Verifier = stripepay.NewVerifier(cfg.StripeWebhook)
 	}
+		billing:  billing.NewService(st, progs, acc, auditLog, billOpts),
+	curriculum, err := outcomes.CurriculumFromContent(contentfiles.FS)
+	if err != nil {
+		log.Warn("curriculum coverage unavailable", "err", err)
+	}
 	return &services{
 		billing:  billing.NewService(st, progs, acc, auditLog, billOpts),
+		outcomes: outcomes.NewService(st, progs, acc, auditLog, outcomes.Options{Curriculum: curriculum, Blueprints: outcomes.BlueprintDomains(rules.Blueprints)}),
 		store:    st,
 		audit:    auditLog,
 		accounts: acc,
@@ -131,7 +139,7 @@ func cmdServe(ctx context.Context, args []string, env Env) error {
 	}
 	defer live.close()
 	srv := httpapi.New(httpapi.Deps{
-		Accounts: svc.accounts, Programs: svc.programs, Audit: svc.audit, Courses: svc.courses, Bank: svc.bank, Exams: svc.exams, Billing: svc.billing,
+		Accounts: svc.accounts, Programs: svc.programs, Audit: svc.audit, Courses: svc.courses, Bank: svc.bank, Exams: svc.exams, Billing: svc.billing, Outcomes: svc.outcomes,
 		Ready: svc.store.Ping, UI: frontend.FS(), Logger: log,
 		SecureCookies: cfg.SecureCookies(), BodyLimit: cfg.BodyLimit, Version: versionString(),
 		Classroom: live.service, Hub: live.hub, BaseURL: cfg.BaseURL, AllowedOrigins: cfg.AllowedOrigins,
@@ -193,6 +201,16 @@ func loadDemoIfEmpty(ctx context.Context, svc *services, log *slog.Logger) error
 		return err
 	}
 	log.Info("demo fees loaded", "summary", fees.String())
+	return loadDemoOutcomes(ctx, svc, log)
+}
+
+// loadDemoOutcomes adds the demo program's synthesized outcome history.
+func loadDemoOutcomes(ctx context.Context, svc *services, log *slog.Logger) error {
+	sum, err := demo.LoadOutcomes(ctx, seed.FS, "lakeside-hit", svc.store, svc.programs, svc.exams, svc.outcomes, time.Now())
+	if err != nil {
+		return fmt.Errorf("demo outcome history: %w", err)
+	}
+	log.Info("demo outcome history loaded", "summary", sum.String())
 	return nil
 }
 
@@ -219,5 +237,5 @@ func cmdSeed(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "seed: %s; fees: %s\n", sum, fees)
-	return nil
+	return loadDemoOutcomes(ctx, svc, log)
 }

@@ -1,10 +1,14 @@
 package httpapi_test
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/chartroom-him/chartroom/internal/accounts"
+	"github.com/chartroom-him/chartroom/internal/outcomes"
 )
 
 var personas = []string{"anonymous", "student", "instructor", "coordinator", "admin", "othercoord"}
@@ -105,6 +109,29 @@ var allow = map[string][]string{
 	"GET /api/v1/programs/:id/billing.csv":                 {"coordinator", "admin"},
 	"GET /api/v1/programs/:id/billing/students/:studentId": {"coordinator", "admin"},
 	"POST /api/v1/webhooks/stripe":                         personas,
+	"GET /api/v1/programs/:id/outcomes":                        {"instructor", "coordinator", "admin"},
+	"GET /api/v1/programs/:id/outcomes.csv":                    {"instructor", "coordinator", "admin"},
+	"GET /api/v1/programs/:id/outcomes/report.pdf":             {"instructor", "coordinator", "admin"},
+	"GET /api/v1/programs/:id/outcomes/settings":               {"instructor", "coordinator", "admin"},
+	"PUT /api/v1/programs/:id/outcomes/settings":               {"coordinator", "admin"},
+	"GET /api/v1/programs/:id/outcomes/certifications":         {"student", "instructor", "coordinator", "admin"},
+	"POST /api/v1/programs/:id/outcomes/certifications":        {"student", "instructor", "coordinator", "admin"},
+	"POST /api/v1/programs/:id/outcomes/certifications/verify": {"coordinator", "admin"},
+	"GET /api/v1/programs/:id/outcomes/employment":             {"instructor", "coordinator", "admin"},
+	"POST /api/v1/programs/:id/outcomes/employment":            {"coordinator", "admin"},
+	"POST /api/v1/programs/:id/outcomes/status":                {"coordinator", "admin"},
+	"POST /api/v1/programs/:id/outcomes/import":                {"coordinator", "admin"},
+	"GET /api/v1/programs/:id/outcomes/surveys":                {"instructor", "coordinator", "admin"},
+	"POST /api/v1/programs/:id/outcomes/surveys":               {"coordinator", "admin"},
+	"GET /api/v1/programs/:id/outcomes/goals":                  {"instructor", "coordinator", "admin"},
+	"POST /api/v1/programs/:id/outcomes/goals":                 {"coordinator", "admin"},
+	"PUT /api/v1/programs/:id/outcomes/goals/:goalId":          {"coordinator", "admin"},
+	"DELETE /api/v1/programs/:id/outcomes/goals/:goalId":       {"coordinator", "admin"},
+	"GET /api/v1/surveys/:token":                               personas,
+	"POST /api/v1/surveys/:token/responses":                    personas,
+	"GET /outcomes/:programSlug":                               personas,
+	"GET /survey/:token":                                       personas,
+	"POST /survey/:token":                                      personas,
 }
 
 func TestAuthorizationTableCoversEveryRoute(t *testing.T) {
@@ -132,6 +159,10 @@ func TestAuthorizationTableCoversEveryRoute(t *testing.T) {
 
 func TestAuthorization(t *testing.T) {
 	f := newFixture(t)
+	survey, err := f.outc.CreateSurvey(context.Background(), accounts.SystemPrincipal, f.program.ID, outcomes.Survey{Kind: outcomes.GraduateSurvey, Title: "Graduate survey"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for key, allowed := range allow {
 		method, path, _ := strings.Cut(key, " ")
 		if method == "ALL" {
@@ -151,6 +182,9 @@ func TestAuthorization(t *testing.T) {
 		path = strings.ReplaceAll(path, ":attemptId", f.attempt)
 		path = strings.ReplaceAll(path, ":itemId", "q-1")
 		path = f.live.replace(path)
+		path = strings.ReplaceAll(path, ":programSlug", f.program.Slug)
+		path = strings.ReplaceAll(path, ":token", survey.Token)
+		path = strings.ReplaceAll(path, ":goalId", "g-1")
 		path = strings.ReplaceAll(path, "*", "some/page")
 		for _, persona := range personas {
 			t.Run(fmt.Sprintf("%s as %s", key, persona), func(t *testing.T) {

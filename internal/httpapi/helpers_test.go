@@ -21,6 +21,7 @@ import (
 	"github.com/chartroom-him/chartroom/internal/httpapi"
 	"github.com/chartroom-him/chartroom/internal/mongostore"
 	"github.com/chartroom-him/chartroom/internal/mongostore/mongotest"
+	"github.com/chartroom-him/chartroom/internal/outcomes"
 	"github.com/chartroom-him/chartroom/internal/programs"
 	"github.com/chartroom-him/chartroom/internal/stripepay"
 	"github.com/chartroom-him/chartroom/internal/stripepay/stripetest"
@@ -42,6 +43,7 @@ type fixture struct {
 	audit   *audit.Log
 	bank    *bank.Service
 	exams   *exams.Service
+	outc    *outcomes.Service
 	exam    exams.Exam
 	attempt string
 	program programs.Program // coordinated by "coordinator", taught by "instructor"
@@ -77,6 +79,8 @@ func newFixture(t testing.TB) *fixture {
 	f.store, f.courses = st, crs
 	f.billing = billing.NewService(st, progs, acc, log, billing.Options{Verifier: stripepay.NewVerifier(stripetest.Secret), BaseURL: "http://127.0.0.1"})
 	f.srv = httpapi.New(httpapi.Deps{Accounts: acc, Programs: progs, Audit: log, Courses: crs, Bank: bk, Exams: ex, Ready: st.Ping, BodyLimit: 64 << 10, Billing: f.billing})
+	f.outc = outcomes.NewService(st, progs, acc, log, outcomes.Options{})
+	f.srv = httpapi.New(httpapi.Deps{Accounts: acc, Programs: progs, Audit: log, Courses: crs, Bank: bk, Exams: ex, Outcomes: f.outc, Ready: st.Ping, BodyLimit: 64 << 10})
 	if _, err := crs.Import(ctx, "test", []courses.Course{{Slug: "test-course", Title: "Test course", Exam: "RHIT", Modules: []courses.Module{{
 		ID: "m1", Title: "Module", Domain: "1", Quiz: []string{"q-1"}, Lessons: []courses.Lesson{{ID: "test-course-m1-intro", Title: "Intro", Markdown: "# Intro\n\nSafe <script>alert(1)</script> text."}},
 	}}}}); err != nil {

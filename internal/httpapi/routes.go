@@ -73,6 +73,7 @@ func (s *Server) registerRoutes() {
 
 	s.classroomRoutes(v1)
 	s.registerBillingRoutes(v1)
+	s.registerOutcomeRoutes()
 
 	// Unknown API paths are problems, not the web UI.
 	s.app.All("/api/*", func(c *fiber.Ctx) error {

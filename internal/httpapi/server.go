@@ -22,6 +22,7 @@ import (
 	"github.com/chartroom-him/chartroom/internal/billing"
 	"github.com/chartroom-him/chartroom/internal/courses"
 	"github.com/chartroom-him/chartroom/internal/exams"
+	"github.com/chartroom-him/chartroom/internal/outcomes"
 	"github.com/chartroom-him/chartroom/internal/programs"
 	"github.com/chartroom-him/chartroom/internal/realtime"
 )
@@ -36,6 +37,8 @@ type Deps struct {
 	Exams    *exams.Service
 	// Billing is optional: without it fees are unavailable and nothing is locked.
 	Billing *billing.Service
+	// Outcomes serves accreditation outcomes; nil leaves its routes out.
+	Outcomes *outcomes.Service
 	// Ready reports whether the store answers; /readyz calls it.
 	Ready func(ctx context.Context) error
 	// UI holds the built web UI (index.html at its root); nil serves a notice instead.

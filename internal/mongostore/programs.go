@@ -233,8 +233,11 @@ func (s *Store) CreateEnrollment(ctx context.Context, e *programs.Enrollment) er
 	if err := s.indexEnrollment(ctx, e.StudentID, e.ID); err != nil {
 		return err
 	}
-	_, err := s.db.Collection("enrollments").InsertOne(ctx, d)
-	return mapErr(err, "enrollment")
+	// The outcome ledger (outcomes_ledger.go) follows every enrollment.
+	return s.ledgerWrite(ctx, d.ProgramID, map[string]ledgerChange{d.StudentID: ledgerEnroll(d)}, func() error {
+		_, err := s.db.Collection("enrollments").InsertOne(ctx, d)
+		return mapErr(err, "enrollment")
+	})
 }
 
 func (s *Store) findEnrollments(ctx context.Context, filter bson.M, opts ...*options.FindOptions) ([]programs.Enrollment, error) {
@@ -296,6 +299,5 @@ func (s *Store) CountEnrollments(ctx context.Context, programID string) (map[pro
 
 // DeleteEnrollmentsByImport removes the enrollments one import created (compensation).
 func (s *Store) DeleteEnrollmentsByImport(ctx context.Context, importID string) error {
-	_, err := s.db.Collection("enrollments").DeleteMany(ctx, bson.M{"importId": importID})
-	return mapErr(err, "enrollments")
+	return s.forgetEnrollments(ctx, bson.M{"importId": importID})
 }

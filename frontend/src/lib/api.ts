@@ -83,6 +83,42 @@ export interface FeeReport {
   outstanding: { studentId: string; name: string; email: string; currency: string; balance: number }[]; refunds: LedgerEntry[];
 }
 
+export interface Figure {
+  key: string; label: string; numerator: number; denominator: number; value: number | null;
+  pending: number; excluded: number; provisional: boolean; definition: string;
+}
+export interface GoalView {
+  id: string; area: string; title: string; measure: string; target: number; result: number | null; tool: string;
+  analysis: string; actionPlan: string; responsible: string; timeframe: string; value?: number | null; met?: boolean | null;
+}
+export interface ReadinessRow {
+  CohortID: string; Exam: string; Students: number; Takers: number; Ready: number; ReadyShare: number | null;
+  Domains: { Code: string; Name: string; MinPercent: number; MaxPercent: number; Correct: number; Total: number; Percent: number | null }[] | null;
+  PassRate: number | null; PassN: number;
+}
+export interface Coverage {
+  Domains: { Code: string; Name: string }[]; Blooms: string[];
+  Cells: { Domain: string; Bloom: string; Competencies: number; Courses: number; Lessons: number; Items: number }[] | null;
+  Gaps: { Competency: string; Domain: string; Bloom: string; Text: string; Lessons: number; Items: number }[] | null;
+}
+export interface OutcomesReport {
+  program: { id: string; name: string; slug: string };
+  year: number; label: string; from: string; to: string; asOf: string; normalMonths: number; students: number; unverifiedResults: number;
+  figures: Figure[];
+  trends: { year: number; label: string; figures: Figure[] }[];
+  cohorts: { id: string; name: string; entryYear: number; size: number; byStatus: Record<string, number>; figures: Figure[]; surveyResponses: number }[];
+  surveys: { kind: string; responses: number; items: { item: string; counts: number[]; n: number; mean: number; agree: number }[] }[];
+  readiness: ReadinessRow[] | null;
+  goals: GoalView[];
+  coverage: Coverage;
+  tables: string[];
+  links: Record<string, string>;
+}
+export interface CertResult { id: string; studentId: string; name: string; email: string; exam: string; date: string; attempt: number; passed: boolean; scaledScore?: number; source: string; verified: boolean }
+export interface SurveyLink { id: string; kind: string; cohortId?: string; title: string; link: string; closed: boolean; responses: number; createdAt: string }
+export interface OutcomeSettings { normalMonths: number; publicFigures: string[]; alwaysPublic: string[]; figureKeys: string[] }
+export interface OutcomeImportResult { kind: string; rows: number; created: number; unchanged: number }
+
 /** ApiError is a problem+json response (RFC 9457), or a network failure (status 0). */
 export class ApiError extends Error {
   constructor(
@@ -247,6 +283,47 @@ export class Client {
   review(id: string) {
     return this.request<ReviewView>('GET', `/api/v1/attempts/${encodeURIComponent(id)}/review`);
   }
+  outcomes(programId: string, year?: number, readiness = false) {
+    return this.request<OutcomesReport>('GET', `/api/v1/programs/${encodeURIComponent(programId)}/outcomes?${qs({ year: year ? String(year) : '', readiness: readiness ? 'true' : '' })}`);
+  }
+  outcomeSettings(programId: string) {
+    return this.request<OutcomeSettings>('GET', `/api/v1/programs/${encodeURIComponent(programId)}/outcomes/settings`);
+  }
+  saveOutcomeSettings(programId: string, s: { normalMonths: number; publicFigures: string[] }) {
+    return this.request<OutcomeSettings>('PUT', `/api/v1/programs/${encodeURIComponent(programId)}/outcomes/settings`, s);
+  }
+  certifications(programId: string) {
+    return this.request<Page<CertResult>>('GET', `/api/v1/programs/${encodeURIComponent(programId)}/outcomes/certifications`);
+  }
+  recordCertification(programId: string, r: { studentId?: string; exam: string; date: string; attempt: number; passed: boolean; scaledScore?: number }) {
+    return this.request<CertResult>('POST', `/api/v1/programs/${encodeURIComponent(programId)}/outcomes/certifications`, r);
+  }
+  verifyCertification(programId: string, id: string) {
+    return this.request<CertResult>('POST', `/api/v1/programs/${encodeURIComponent(programId)}/outcomes/certifications/verify`, { id });
+  }
+  recordEmployment(programId: string, e: { studentId: string; status: string; date: string; setting: string }) {
+    return this.request<unknown>('POST', `/api/v1/programs/${encodeURIComponent(programId)}/outcomes/employment`, e);
+  }
+  changeStatus(programId: string, c: { studentId: string; status: string; date: string; expectedCompletion?: string }) {
+    return this.request<unknown>('POST', `/api/v1/programs/${encodeURIComponent(programId)}/outcomes/status`, c);
+  }
+  importOutcomes(programId: string, kind: string, csv: string) {
+    return this.request<OutcomeImportResult>('POST', `/api/v1/programs/${encodeURIComponent(programId)}/outcomes/import?${qs({ kind })}`, csv, 'text/csv');
+  }
+  surveys(programId: string) {
+    return this.request<Page<SurveyLink>>('GET', `/api/v1/programs/${encodeURIComponent(programId)}/outcomes/surveys`);
+  }
+  createSurvey(programId: string, s: { kind: string; title: string; cohortId?: string }) {
+    return this.request<SurveyLink>('POST', `/api/v1/programs/${encodeURIComponent(programId)}/outcomes/surveys`, s);
+  }
+  saveGoal(programId: string, g: Partial<GoalView>) {
+    const { id, value: _v, met: _m, ...body } = g;
+    const base = `/api/v1/programs/${encodeURIComponent(programId)}/outcomes/goals`;
+    return id ? this.request<GoalView>('PUT', `${base}/${encodeURIComponent(id)}`, body) : this.request<GoalView>('POST', base, body);
+  }
+  deleteGoal(programId: string, id: string) {
+    return this.request<void>('DELETE', `/api/v1/programs/${encodeURIComponent(programId)}/outcomes/goals/${encodeURIComponent(id)}`);
+  }
   lesson(slug: string, id: string) {
     return this.request<Lesson>('GET', `/api/v1/courses/${encodeURIComponent(slug)}/lessons/${encodeURIComponent(id)}`);
   }
@@ -283,6 +360,11 @@ export class Client {
   programStudents(programId: string, cursor = '') {
     return this.request<Page<Enrollment>>('GET', `/api/v1/programs/${encodeURIComponent(programId)}/enrollments?${qs({ cursor, status: 'active', limit: '200' })}`);
   }
+}
+
+/** percent renders a share (0..1) as "75.0%", or an en dash when there is none. */
+export function percent(v: number | null | undefined): string {
+  return v === null || v === undefined ? '–' : `${(v * 100).toFixed(1)}%`;
 }
 
 /** qs builds a query string from the non-empty values. */

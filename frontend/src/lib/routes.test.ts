@@ -8,6 +8,7 @@ describe('match', () => {
     ['/account/', { name: 'account' }],
     ['/admin/users', { name: 'users' }],
     ['/programs/abc123', { name: 'program', id: 'abc123' }],
+    ['/programs/abc123/outcomes', { name: 'outcomes', id: 'abc123' }],
     ['/courses/rhit-prep', { name: 'course', slug: 'rhit-prep' }],
     ['/courses/rhit-prep/lessons/l%201', { name: 'lesson', slug: 'rhit-prep', lessonId: 'l 1' }],
     ['/courses/rhit-prep/modules/d3/quiz', { name: 'quiz', slug: 'rhit-prep', moduleId: 'd3' }],

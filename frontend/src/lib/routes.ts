@@ -6,6 +6,7 @@ export type Route =
   | { name: 'account' }
   | { name: 'users' }
   | { name: 'program'; id: string }
+  | { name: 'outcomes'; id: string }
   | { name: 'course'; slug: string }
   | { name: 'lesson'; slug: string; lessonId: string }
   | { name: 'quiz'; slug: string; moduleId: string }
@@ -32,6 +33,7 @@ const patterns: [RegExp, (m: string[]) => Route][] = [
   [/^\/attempts\/([^/]+)\/result$/, (m) => ({ name: 'result', id: decodeURIComponent(m[1]) })],
   [/^\/bank\/items\/([^/]+)$/, (m) => ({ name: 'item', id: decodeURIComponent(m[1]) })],
   [/^\/programs\/([^/]+)$/, (m) => ({ name: 'program', id: decodeURIComponent(m[1]) })],
+  [/^\/programs\/([^/]+)\/outcomes$/, (m) => ({ name: 'outcomes', id: decodeURIComponent(m[1]) })],
   [/^\/programs\/([^/]+)\/exams\/([^/]+)$/, (m) => ({ name: 'manageExam', programId: decodeURIComponent(m[1]), examId: decodeURIComponent(m[2]) })],
   [/^\/courses\/([^/]+)$/, (m) => ({ name: 'course', slug: decodeURIComponent(m[1]) })],
   [/^\/courses\/([^/]+)\/modules\/([^/]+)\/quiz$/, (m) => ({ name: 'quiz', slug: decodeURIComponent(m[1]), moduleId: decodeURIComponent(m[2]) })],
