@@ -73,6 +73,7 @@ var migrations = []migration{
 	{7, "billing", map[string][]mongo.IndexModel{
 		"fees":             {idx(bson.D{{Key: "programId", Value: 1}}, false, "program")},
 		"billing_accounts": {idx(bson.D{{Key: "programIds", Value: 1}}, false, "programs")},
+	}},
 	{8, "accreditation outcomes", map[string][]mongo.IndexModel{
 		"outcome_results":    {idx(bson.D{{Key: "programId", Value: 1}}, false, "program")},
 		"outcome_employment": {idx(bson.D{{Key: "programId", Value: 1}}, false, "program")},
