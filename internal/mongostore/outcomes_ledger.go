@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
+	"math/rand/v2"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
@@ -137,6 +139,21 @@ func split(s string) []string {
 	return strings.Split(s, ";")
 }
 
+// docLocks serializes this process's updates of one document. The embedded store applies
+// an update as read, modify, write without isolation: measured on FerretDB 1.24/SQLite, 60
+// concurrent $inc of one field left it at 23, and 200 conditional updates on a version
+// field all matched while the version moved by 82. Updates of ledger chunks and survey
+// documents therefore take this lock (keyed by database and document) and also keep
+// the version condition, which a real MongoDB, where several instances may write, honours.
+var docLocks sync.Map
+
+func (s *Store) lockDoc(id string) func() {
+	m, _ := docLocks.LoadOrStore(s.db.Name()+"/"+id, &sync.Mutex{})
+	mu := m.(*sync.Mutex)
+	mu.Lock()
+	return mu.Unlock
+}
+
 // ledgerChange computes a student's new entry from the current one (nil when the student
 // has none); returning nil removes the entry.
 type ledgerChange func(*ledgerEntry) *ledgerEntry
@@ -154,26 +171,34 @@ func (s *Store) ledgerWrite(ctx context.Context, programID string, changes map[s
 	}
 	op := "pending." + newID()
 	for chunk := range byChunk {
-		if _, err := coll.UpdateOne(ctx, bson.M{"_id": chunk}, bson.M{"$set": bson.M{op: time.Now().UTC()}, "$setOnInsert": bson.M{"programId": programID, "v": 0}},
-			options.Update().SetUpsert(true)); err != nil {
+		unlock := s.lockDoc(chunk)
+		_, err := coll.UpdateOne(ctx, bson.M{"_id": chunk}, bson.M{"$set": bson.M{op: time.Now().UTC()}, "$setOnInsert": bson.M{"programId": programID, "v": 0}},
+			options.Update().SetUpsert(true))
+		unlock()
+		if err != nil {
 			return mapErr(err, "outcome ledger")
 		}
 	}
 	if err := write(); err != nil {
 		for chunk := range byChunk {
+			unlock := s.lockDoc(chunk)
 			_, _ = coll.UpdateOne(context.WithoutCancel(ctx), bson.M{"_id": chunk}, bson.M{"$unset": bson.M{op: ""}})
+			unlock()
 		}
 		return err
 	}
 	for chunk, ids := range byChunk {
 		if err := s.applyLedger(ctx, programID, chunk, op, ids, changes); err != nil {
-			return err
+			// The record is written; the pending mark stays, and the next read after
+			// ledgerStale rebuilds the ledger from the records.
+			s.log.Warn("outcome ledger update failed: it will be rebuilt", "programId", programID, "chunk", chunk, "err", err)
 		}
 	}
 	return nil
 }
 
 func (s *Store) applyLedger(ctx context.Context, programID, chunk, op string, ids []string, changes map[string]ledgerChange) error {
+	defer s.lockDoc(chunk)()
 	coll := s.db.Collection(ledgerColl)
 	proj := bson.M{"v": 1}
 	for _, id := range ids {
@@ -211,7 +236,8 @@ func (s *Store) applyLedger(ctx context.Context, programID, chunk, op string, id
 		if r.MatchedCount == 1 {
 			return nil
 		}
-		// Another write changed the chunk meanwhile: read it again.
+		// Another write changed the chunk meanwhile: read it again after a short pause.
+		time.Sleep(time.Duration(1+rand.IntN(5*(try+1))) * time.Millisecond)
 	}
 	return fmt.Errorf("mongostore: outcome ledger chunk %s stays contended", chunk)
 }
@@ -302,7 +328,10 @@ func (s *Store) writeLedger(ctx context.Context, programID string, entries map[s
 	}
 	coll := s.db.Collection(ledgerColl)
 	for id, m := range chunks {
-		if _, err := coll.ReplaceOne(ctx, bson.M{"_id": id}, bson.M{"_id": id, "programId": programID, "entries": m, "pending": bson.M{}, "v": time.Now().UnixNano()}, options.Replace().SetUpsert(true)); err != nil {
+		unlock := s.lockDoc(id)
+		_, err := coll.ReplaceOne(ctx, bson.M{"_id": id}, bson.M{"_id": id, "programId": programID, "entries": m, "pending": bson.M{}, "v": time.Now().UnixNano()}, options.Replace().SetUpsert(true))
+		unlock()
+		if err != nil {
 			return mapErr(err, "outcome ledger")
 		}
 	}
