@@ -144,7 +144,10 @@ func (s *Store) InsertResults(ctx context.Context, rs []outcomes.Result) error {
 			if e == nil {
 				return nil // not enrolled: nothing to count
 			}
-			e.res = append(e.res, r)
+			// Idempotent: a rebuild running meanwhile may already hold the result.
+			if !slices.ContainsFunc(e.res, func(x outcomes.Result) bool { return x.ID == r.ID }) {
+				e.res = append(e.res, r)
+			}
 			return e
 		}
 	}
@@ -280,7 +283,9 @@ func (s *Store) InsertEmployment(ctx context.Context, es []outcomes.Employment) 
 			if le == nil {
 				return nil
 			}
-			le.emp = append(le.emp, e)
+			if !slices.ContainsFunc(le.emp, func(x outcomes.Employment) bool { return x.ID == e.ID }) {
+				le.emp = append(le.emp, e)
+			}
 			return le
 		}
 	}
@@ -318,7 +323,9 @@ func (s *Store) DeleteEmployment(ctx context.Context, ids []string) error {
 func (s *Store) AddStatusChange(ctx context.Context, st outcomes.Student, programID string, c outcomes.Change, status programs.Status, by string, at time.Time) error {
 	change := func(e *ledgerEntry) *ledgerEntry {
 		if e != nil {
-			e.st.Changes = append(e.st.Changes, c)
+			if !slices.ContainsFunc(e.st.Changes, func(x outcomes.Change) bool { return x.Status == c.Status && x.On.Equal(c.On) }) {
+				e.st.Changes = append(e.st.Changes, c)
+			}
 			e.st.Status = status
 		}
 		return e

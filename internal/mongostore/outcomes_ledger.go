@@ -31,11 +31,37 @@ import (
 // entry and clears the mark in one single-document update. A mark left behind by a crash
 // (older than ledgerStale) makes the next read rebuild the program's ledger from the
 // records, as does a program that has no ledger yet.
+//
+// A program whose outcomes were never read has no ledger, and its writes skip the ledger
+// (one _id read to find that out): the first read builds it. A rebuild announces itself
+// in the meta document and waits ledgerGrace before scanning, so that a write that found
+// no ledger just before is in the records by the time they are read.
 const (
 	ledgerColl   = "outcome_ledger"
 	ledgerChunks = 16
 	ledgerStale  = time.Minute
+	ledgerGrace  = 500 * time.Millisecond
 )
+
+// ledgerActiveCache remembers programs known to have a ledger (a ledger is never dropped).
+var ledgerActiveCache sync.Map
+
+// ledgerActive reports whether the program has a ledger (built or being built).
+func (s *Store) ledgerActive(ctx context.Context, programID string) (bool, error) {
+	key := s.db.Name() + "/" + programID
+	if _, ok := ledgerActiveCache.Load(key); ok {
+		return true, nil
+	}
+	err := s.db.Collection(ledgerColl).FindOne(ctx, bson.M{"_id": ledgerMetaID(programID)}).Err()
+	if err == mongo.ErrNoDocuments {
+		return false, nil
+	}
+	if err != nil {
+		return false, mapErr(err, "outcome ledger")
+	}
+	ledgerActiveCache.Store(key, true)
+	return true, nil
+}
 
 func ledgerChunkID(programID, studentID string) string {
 	h := fnv.New32a()
@@ -163,6 +189,11 @@ type ledgerChange func(*ledgerEntry) *ledgerEntry
 // clears the marks, one conditional single-document update per chunk (optimistic
 // concurrency on the chunk's version v).
 func (s *Store) ledgerWrite(ctx context.Context, programID string, changes map[string]ledgerChange, write func() error) error {
+	if active, err := s.ledgerActive(ctx, programID); err != nil {
+		return err
+	} else if !active {
+		return write()
+	}
 	coll := s.db.Collection(ledgerColl)
 	byChunk := map[string][]string{}
 	for id := range changes {
@@ -288,6 +319,17 @@ func (s *Store) ledgerRecords(ctx context.Context, programID string) ([]ledgerEn
 // RebuildLedger recomputes a program's outcome ledger from its enrollments, results and
 // follow-ups (a full scan of each: seconds for a large program).
 func (s *Store) RebuildLedger(ctx context.Context, programID string) error {
+	return s.rebuildLedger(ctx, programID, ledgerGrace)
+}
+
+func (s *Store) rebuildLedger(ctx context.Context, programID string, grace time.Duration) error {
+	meta := ledgerMetaID(programID)
+	if _, err := s.db.Collection(ledgerColl).UpdateOne(ctx, bson.M{"_id": meta}, bson.M{"$set": bson.M{"rebuildingAt": time.Now().UTC()}},
+		options.Update().SetUpsert(true)); err != nil {
+		return mapErr(err, "outcome ledger")
+	}
+	ledgerActiveCache.Store(s.db.Name()+"/"+programID, true)
+	time.Sleep(grace)
 	entries := map[string]*ledgerEntry{}
 	err := s.streamEnrollmentLifecycles(ctx, programID, func(st outcomes.Student) error {
 		entries[st.StudentID] = &ledgerEntry{st: st}
@@ -336,6 +378,7 @@ func (s *Store) writeLedger(ctx context.Context, programID string, entries map[s
 		}
 	}
 	_, err := coll.ReplaceOne(ctx, bson.M{"_id": ledgerMetaID(programID)}, bson.M{"_id": ledgerMetaID(programID), "builtAt": time.Now().UTC()}, options.Replace().SetUpsert(true))
+	ledgerActiveCache.Store(s.db.Name()+"/"+programID, true)
 	return mapErr(err, "outcome ledger")
 }
 
