@@ -38,7 +38,7 @@ test('a coordinator opens the outcomes dashboard and sees figures and a trend ch
   assert.match(csv, /^reporting_year,figure,label,numerator,denominator/);
 
   // Picking another reporting year reloads the figures.
-  const years = page.getByLabel('Reporting year');
+  const years = page.getByRole('combobox', { name: 'Reporting year' });
   const current = await years.inputValue();
   await years.selectOption(String(Number(current) - 1));
   await page.getByRole('heading', { name: new RegExp(`Figures for ${Number(current) - 2}-`) }).waitFor();

@@ -215,6 +215,17 @@ func TestOutcomesAccessExportsAndPublicPage(t *testing.T) {
 	if res := f.do("GET", link, "", nil); res.status != 200 || !strings.Contains(string(res.body), "Graduate survey 2025") {
 		t.Errorf("survey page: %d", res.status)
 	}
+	form := f.do("POST", link, "", "q0=4&q1=3&comment=Great+practicum", "Content-Type", "application/x-www-form-urlencoded")
+	if form.status != 201 || !strings.Contains(string(form.body), "Thank you") {
+		t.Errorf("survey form: %d %s", form.status, form.body)
+	}
+	if res := f.do("POST", link, "", "q0=9", "Content-Type", "application/x-www-form-urlencoded"); res.status != 400 {
+		t.Errorf("survey form with a bad answer: %d, want 400", res.status)
+	}
+	svs := f.do("GET", base+"/surveys", coord, nil)
+	if items, _ := svs.json["items"].([]any); len(items) != 1 || items[0].(map[string]any)["responses"] != float64(2) {
+		t.Errorf("surveys = %s, want one survey with 2 responses", svs.body)
+	}
 	if res := f.do("GET", "/survey/not-a-token", "", nil); res.status != 404 {
 		t.Errorf("unknown survey: %d, want 404", res.status)
 	}

@@ -3,7 +3,6 @@ package mongostore
 import (
 	"context"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -144,7 +143,10 @@ func (s *Store) InsertResults(ctx context.Context, rs []outcomes.Result) error {
 			if e == nil {
 				return nil // not enrolled: nothing to count
 			}
-			e.res = append(e.res, r)
+			// Idempotent: a rebuild running meanwhile may already hold the result.
+			if !slices.ContainsFunc(e.res, func(x outcomes.Result) bool { return x.ID == r.ID }) {
+				e.res = append(e.res, r)
+			}
 			return e
 		}
 	}
@@ -280,7 +282,9 @@ func (s *Store) InsertEmployment(ctx context.Context, es []outcomes.Employment) 
 			if le == nil {
 				return nil
 			}
-			le.emp = append(le.emp, e)
+			if !slices.ContainsFunc(le.emp, func(x outcomes.Employment) bool { return x.ID == e.ID }) {
+				le.emp = append(le.emp, e)
+			}
 			return le
 		}
 	}
@@ -318,7 +322,9 @@ func (s *Store) DeleteEmployment(ctx context.Context, ids []string) error {
 func (s *Store) AddStatusChange(ctx context.Context, st outcomes.Student, programID string, c outcomes.Change, status programs.Status, by string, at time.Time) error {
 	change := func(e *ledgerEntry) *ledgerEntry {
 		if e != nil {
-			e.st.Changes = append(e.st.Changes, c)
+			if !slices.ContainsFunc(e.st.Changes, func(x outcomes.Change) bool { return x.Status == c.Status && x.On.Equal(c.On) }) {
+				e.st.Changes = append(e.st.Changes, c)
+			}
 			e.st.Status = status
 		}
 		return e
@@ -386,175 +392,6 @@ func (s *Store) SetExpectedCompletion(ctx context.Context, st outcomes.Student, 
 		_, err := s.db.Collection("enrollments").UpdateOne(ctx, bson.M{"_id": st.EnrollmentID}, update)
 		return mapErr(err, "enrollment")
 	})
-}
-
-type surveyDoc struct {
-	ID        string    `bson:"_id"` // the token
-	ProgramID string    `bson:"programId"`
-	Kind      string    `bson:"kind"`
-	CohortID  string    `bson:"cohortId,omitempty"`
-	Title     string    `bson:"title"`
-	Closed    bool      `bson:"closed"`
-	CreatedBy string    `bson:"createdBy"`
-	CreatedAt time.Time `bson:"createdAt"`
-	// Responses holds each response packed as "<RFC 3339 time>|<answers, comma-separated>":
-	// one string per response keeps a survey a single cheap document.
-	Responses []string `bson:"responses"`
-}
-
-func (d surveyDoc) survey() outcomes.Survey {
-	return outcomes.Survey{ID: d.ID, Token: d.ID, ProgramID: d.ProgramID, Kind: outcomes.SurveyKind(d.Kind), CohortID: d.CohortID, Title: d.Title,
-		Closed: d.Closed, CreatedBy: d.CreatedBy, CreatedAt: d.CreatedAt.UTC()}
-}
-
-func encodeResponse(r outcomes.Response) string {
-	parts := make([]string, len(r.Answers))
-	for i, a := range r.Answers {
-		parts[i] = strconv.Itoa(a)
-	}
-	return r.SubmittedAt.UTC().Format(time.RFC3339) + "|" + strings.Join(parts, ",")
-}
-
-func decodeResponse(sv outcomes.Survey, p string) (outcomes.Response, bool) {
-	at, answers, ok := strings.Cut(p, "|")
-	t, err := time.Parse(time.RFC3339, at)
-	if !ok || err != nil {
-		return outcomes.Response{}, false
-	}
-	r := outcomes.Response{SurveyID: sv.ID, ProgramID: sv.ProgramID, Kind: sv.Kind, CohortID: sv.CohortID, SubmittedAt: t}
-	for _, a := range strings.Split(answers, ",") {
-		n, _ := strconv.Atoi(a)
-		r.Answers = append(r.Answers, n)
-	}
-	return r, true
-}
-
-// CreateSurvey inserts a survey; its token is its _id, so the public form reads by _id.
-func (s *Store) CreateSurvey(ctx context.Context, sv outcomes.Survey) error {
-	_, err := s.db.Collection("surveys").InsertOne(ctx, surveyDoc{ID: sv.Token, ProgramID: sv.ProgramID, Kind: string(sv.Kind), CohortID: sv.CohortID,
-		Title: sv.Title, Closed: sv.Closed, CreatedBy: sv.CreatedBy, CreatedAt: sv.CreatedAt, Responses: []string{}})
-	return mapErr(err, "survey")
-}
-
-func (s *Store) streamSurveys(ctx context.Context, programID string, fn func(outcomes.Survey, []string) error) error {
-	return stream(ctx, s.db.Collection("surveys"), bson.M{"programId": programID}, nil, "surveys", func(d surveyDoc) error { return fn(d.survey(), d.Responses) })
-}
-
-// SurveysByProgram lists a program's surveys with their response counts, newest first.
-func (s *Store) SurveysByProgram(ctx context.Context, programID string) ([]outcomes.SurveyWithCount, error) {
-	var out []outcomes.SurveyWithCount
-	err := s.streamSurveys(ctx, programID, func(sv outcomes.Survey, rs []string) error {
-		out = append(out, outcomes.SurveyWithCount{Survey: sv, Responses: len(rs)})
-		return nil
-	})
-	slices.SortStableFunc(out, func(a, b outcomes.SurveyWithCount) int { return b.CreatedAt.Compare(a.CreatedAt) })
-	return out, err
-}
-
-// SurveyByToken returns the survey with token.
-func (s *Store) SurveyByToken(ctx context.Context, token string) (outcomes.Survey, error) {
-	var d surveyDoc
-	err := s.db.Collection("surveys").FindOne(ctx, bson.M{"_id": token}, options.FindOne().SetProjection(bson.M{"responses": 0})).Decode(&d)
-	return d.survey(), mapErr(err, "survey")
-}
-
-// InsertResponse appends a response to its survey (one atomic update) and keeps any
-// comment in survey_comments; it sets the response's ID.
-func (s *Store) InsertResponse(ctx context.Context, r *outcomes.Response) error {
-	if r.ID == "" {
-		r.ID = newID()
-	}
-	res, err := s.db.Collection("surveys").UpdateOne(ctx, bson.M{"_id": r.SurveyID}, bson.M{"$push": bson.M{"responses": encodeResponse(*r)}})
-	if err != nil {
-		return mapErr(err, "survey response")
-	}
-	if res.MatchedCount == 0 {
-		return apperr.New(apperr.NotFound, "No such survey.")
-	}
-	if r.Comment != "" {
-		_, err = s.db.Collection("survey_comments").InsertOne(ctx, bson.M{"_id": r.ID, "surveyId": r.SurveyID, "programId": r.ProgramID, "comment": r.Comment, "submittedAt": r.SubmittedAt})
-	}
-	return mapErr(err, "survey comment")
-}
-
-type goalDoc struct {
-	ID          string    `bson:"_id"` // programId/goalId
-	GoalID      string    `bson:"goalId"`
-	ProgramID   string    `bson:"programId"`
-	Area        string    `bson:"area"`
-	Title       string    `bson:"title"`
-	Measure     string    `bson:"measure,omitempty"`
-	Target      float64   `bson:"target"`
-	Result      *float64  `bson:"result,omitempty"`
-	Tool        string    `bson:"tool,omitempty"`
-	Analysis    string    `bson:"analysis,omitempty"`
-	ActionPlan  string    `bson:"actionPlan,omitempty"`
-	Responsible string    `bson:"responsible,omitempty"`
-	Timeframe   string    `bson:"timeframe,omitempty"`
-	UpdatedBy   string    `bson:"updatedBy"`
-	UpdatedAt   time.Time `bson:"updatedAt"`
-}
-
-// Goals lists a program's evaluation plan goals in the order they were created.
-func (s *Store) Goals(ctx context.Context, programID string) ([]outcomes.Goal, error) {
-	var out []outcomes.Goal
-	err := stream(ctx, s.db.Collection("pep_goals"), bson.M{"programId": programID}, nil, "goals", func(d goalDoc) error {
-		out = append(out, outcomes.Goal{ID: d.GoalID, ProgramID: d.ProgramID, Area: d.Area, Title: d.Title, Measure: d.Measure, Target: d.Target, Result: d.Result,
-			Tool: d.Tool, Analysis: d.Analysis, ActionPlan: d.ActionPlan, Responsible: d.Responsible, Timeframe: d.Timeframe, UpdatedBy: d.UpdatedBy, UpdatedAt: d.UpdatedAt.UTC()})
-		return nil
-	})
-	return out, err
-}
-
-// PutGoal inserts or replaces a goal.
-func (s *Store) PutGoal(ctx context.Context, g outcomes.Goal) error {
-	d := goalDoc{ID: g.ProgramID + "/" + g.ID, GoalID: g.ID, ProgramID: g.ProgramID, Area: g.Area, Title: g.Title, Measure: g.Measure, Target: g.Target, Result: g.Result,
-		Tool: g.Tool, Analysis: g.Analysis, ActionPlan: g.ActionPlan, Responsible: g.Responsible, Timeframe: g.Timeframe, UpdatedBy: g.UpdatedBy, UpdatedAt: g.UpdatedAt}
-	_, err := s.db.Collection("pep_goals").ReplaceOne(ctx, bson.M{"_id": d.ID}, d, options.Replace().SetUpsert(true))
-	return mapErr(err, "goal")
-}
-
-// DeleteGoal removes one goal of a program.
-func (s *Store) DeleteGoal(ctx context.Context, programID, id string) error {
-	r, err := s.db.Collection("pep_goals").DeleteOne(ctx, bson.M{"_id": programID + "/" + id})
-	if err != nil {
-		return mapErr(err, "goal")
-	}
-	if r.DeletedCount == 0 {
-		return apperr.New(apperr.NotFound, "No such goal.")
-	}
-	return nil
-}
-
-type outcomeSettingsDoc struct {
-	ID            string    `bson:"_id"` // programId
-	NormalMonths  int       `bson:"normalMonths"`
-	PublicFigures []string  `bson:"publicFigures"`
-	UpdatedBy     string    `bson:"updatedBy"`
-	UpdatedAt     time.Time `bson:"updatedAt"`
-}
-
-// OutcomeSettings returns a program's outcome settings, false when none were saved.
-func (s *Store) OutcomeSettings(ctx context.Context, programID string) (outcomes.Settings, bool, error) {
-	var d outcomeSettingsDoc
-	err := s.db.Collection("outcome_settings").FindOne(ctx, bson.M{"_id": programID}).Decode(&d)
-	if err == mongo.ErrNoDocuments {
-		return outcomes.Settings{}, false, nil
-	}
-	if err != nil {
-		return outcomes.Settings{}, false, mapErr(err, "outcome settings")
-	}
-	return outcomes.Settings{NormalMonths: d.NormalMonths, PublicFigures: d.PublicFigures, UpdatedBy: d.UpdatedBy, UpdatedAt: d.UpdatedAt.UTC()}, true, nil
-}
-
-// PutOutcomeSettings stores a program's outcome settings.
-func (s *Store) PutOutcomeSettings(ctx context.Context, programID string, st outcomes.Settings) error {
-	d := outcomeSettingsDoc{ID: programID, NormalMonths: st.NormalMonths, PublicFigures: st.PublicFigures, UpdatedBy: st.UpdatedBy, UpdatedAt: st.UpdatedAt}
-	if d.PublicFigures == nil {
-		d.PublicFigures = []string{}
-	}
-	_, err := s.db.Collection("outcome_settings").ReplaceOne(ctx, bson.M{"_id": programID}, d, options.Replace().SetUpsert(true))
-	return mapErr(err, "outcome settings")
 }
 
 type mockAttemptDoc struct {

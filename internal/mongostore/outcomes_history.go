@@ -81,7 +81,7 @@ func (s *Store) InsertHistory(ctx context.Context, programID string, h outcomes.
 	}
 	// The ledger is written last; a program without one yet gets it built from the records.
 	if err := s.db.Collection(ledgerColl).FindOne(ctx, bson.M{"_id": ledgerMetaID(programID)}).Err(); err == mongo.ErrNoDocuments {
-		return s.RebuildLedger(ctx, programID)
+		return s.rebuildLedger(ctx, programID, 0) // nobody else writes the program while it is seeded
 	}
 	entries := map[string]*ledgerEntry{}
 	existing, err := s.ledgerRecords(ctx, programID)

@@ -221,3 +221,62 @@ func TestOutcomeLedgerRebuildsAfterACrash(t *testing.T) {
 		t.Errorf("%d students after the rebuild, want %d", len(recs.Students), len(h.Students))
 	}
 }
+
+// TestOutcomeLedgerConcurrentEnrollments enrolls students from many goroutines at once:
+// every enrollment must reach the ledger.
+func TestOutcomeLedgerConcurrentEnrollments(t *testing.T) {
+	ctx := context.Background()
+	st := mongotest.Open(t)
+	pr, _ := seedHistory(t, st, 1, 1, time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC))
+	const n = 60
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		go func() {
+			e := programs.Enrollment{ProgramID: pr.ID, CohortID: "c", StudentID: "conc-" + strconv.Itoa(i), Status: programs.Active,
+				StartDate: time.Date(2025, 8, 25, 0, 0, 0, 0, time.UTC), History: []programs.StatusChange{{Status: programs.Active, On: time.Date(2025, 8, 25, 0, 0, 0, 0, time.UTC)}}}
+			errs <- st.CreateEnrollment(ctx, &e)
+		}()
+	}
+	for i := 0; i < n; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	recs, err := st.Records(ctx, pr.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs.Students) != n+1 {
+		t.Errorf("ledger holds %d students, want %d", len(recs.Students), n+1)
+	}
+}
+
+// TestConcurrentSurveyResponsesAreAllKept answers one survey from many goroutines at once.
+func TestConcurrentSurveyResponsesAreAllKept(t *testing.T) {
+	ctx := context.Background()
+	st := mongotest.Open(t)
+	sv := outcomes.Survey{ID: "tok", Token: "tok", ProgramID: "p", Kind: outcomes.GraduateSurvey, Title: "Graduates"}
+	if err := st.CreateSurvey(ctx, sv); err != nil {
+		t.Fatal(err)
+	}
+	const n = 40
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		go func() {
+			errs <- st.InsertResponse(ctx, &outcomes.Response{SurveyID: "tok", ProgramID: "p", Kind: outcomes.GraduateSurvey, SubmittedAt: time.Now(), Answers: []int{5, 4, 3, 2, 1, 0}})
+		}()
+	}
+	for i := 0; i < n; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	svs, err := st.SurveysByProgram(ctx, "p")
+	if err != nil || len(svs) != 1 || svs[0].Responses != n {
+		t.Fatalf("surveys %+v %v, want one with %d responses", svs, err, n)
+	}
+	recs, _ := st.Records(ctx, "p")
+	if len(recs.Responses) != n || recs.Responses[0].Answers[0] != 5 {
+		t.Errorf("records hold %d responses, want %d decoded", len(recs.Responses), n)
+	}
+}

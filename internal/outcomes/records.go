@@ -40,10 +40,15 @@ type Student struct {
 	Changes  []Change // in the order they were recorded
 }
 
-// sorted returns the changes ordered by date (stable, so same-day changes keep their order).
+// sorted returns the changes ordered by date (stable, so same-day changes keep their
+// order); changes already in order (the usual case) are returned as they are.
 func (s Student) sorted() []Change {
+	byDate := func(a, b Change) int { return a.On.Compare(b.On) }
+	if slices.IsSortedFunc(s.Changes, byDate) {
+		return s.Changes
+	}
 	cs := slices.Clone(s.Changes)
-	slices.SortStableFunc(cs, func(a, b Change) int { return a.On.Compare(b.On) })
+	slices.SortStableFunc(cs, byDate)
 	return cs
 }
 

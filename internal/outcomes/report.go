@@ -94,7 +94,8 @@ func (s *Service) report(ctx context.Context, pr programs.Program, cohorts []pro
 	if err != nil {
 		return Report{}, err
 	}
-	rep := Compute(pr, cohorts, st, recs, mocks, goals, s.curriculum, s.blueprints, year, asOf)
+	rep := Compute(pr, cohorts, st, recs, mocks, goals, Curriculum{}, s.blueprints, year, asOf)
+	rep.Coverage = s.coverage
 	if !withReadiness {
 		rep.Readiness = nil
 	}

@@ -123,6 +123,7 @@ type Service struct {
 	audit      *audit.Log
 	now        func() time.Time
 	curriculum Curriculum
+	coverage   Coverage // of curriculum, computed once
 	blueprints map[string][]BlueprintDomain
 }
 
@@ -139,7 +140,7 @@ func NewService(store Store, progs Programs, users Users, log *audit.Log, o Opti
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Service{store: store, programs: progs, users: users, audit: log, now: o.Now, curriculum: o.Curriculum, blueprints: o.Blueprints}
+	return &Service{store: store, programs: progs, users: users, audit: log, now: o.Now, curriculum: o.Curriculum, coverage: CoverageOf(o.Curriculum), blueprints: o.Blueprints}
 }
 
 // viewable returns the program if p is its staff (coordinators, instructors) or an admin.

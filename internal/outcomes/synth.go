@@ -101,7 +101,7 @@ func Synthesize(programID string, cohorts []CohortSpec, normalMonths int, asOf t
 			case r < 0.15:
 				add(programs.Transferred, c.Start.AddDate(0, 0, days(60, 400)))
 			case r < 0.77:
-				if g := expected.AddDate(0, 0, days(-5, 5)); add(programs.Graduated, g) {
+				if g := expected.AddDate(0, 0, days(-20, 0)); add(programs.Graduated, g) {
 					graduated = g
 				}
 			case r < 0.87:
