@@ -54,15 +54,15 @@ func (s *Store) updateIf(ctx context.Context, coll, id string, filter bson.M, co
 	return r.MatchedCount > 0, nil
 }
 
-// docLocks stripes the per-document locks of updateIf.
-var docLocks [512]sync.Mutex
+// casLocks stripes the per-document locks of updateIf.
+var casLocks [512]sync.Mutex
 
 func docLock(coll, id string) *sync.Mutex {
 	h := fnv.New32a()
 	_, _ = h.Write([]byte(coll))
 	_, _ = h.Write([]byte{0})
 	_, _ = h.Write([]byte(id))
-	return &docLocks[h.Sum32()%uint32(len(docLocks))]
+	return &casLocks[h.Sum32()%uint32(len(casLocks))]
 }
 
 // stringField returns a top-level string field of doc ("" when missing).
