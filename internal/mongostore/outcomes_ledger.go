@@ -165,16 +165,16 @@ func split(s string) []string {
 	return strings.Split(s, ";")
 }
 
-// docLocks serializes this process's updates of one document. The embedded store applies
+// outcomeLocks serializes this process's updates of one document. The embedded store applies
 // an update as read, modify, write without isolation: measured on FerretDB 1.24/SQLite, 60
 // concurrent $inc of one field left it at 23, and 200 conditional updates on a version
 // field all matched while the version moved by 82. Updates of ledger chunks and survey
 // documents therefore take this lock (keyed by database and document) and also keep
 // the version condition, which a real MongoDB, where several instances may write, honours.
-var docLocks sync.Map
+var outcomeLocks sync.Map
 
 func (s *Store) lockDoc(id string) func() {
-	m, _ := docLocks.LoadOrStore(s.db.Name()+"/"+id, &sync.Mutex{})
+	m, _ := outcomeLocks.LoadOrStore(s.db.Name()+"/"+id, &sync.Mutex{})
 	mu := m.(*sync.Mutex)
 	mu.Lock()
 	return mu.Unlock
