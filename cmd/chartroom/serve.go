@@ -59,9 +59,7 @@ func openServices(ctx context.Context, cfg *config.Config, log *slog.Logger) (*s
 	if cfg.StripeWebhook != "" {
 		billOpts.Verifier = stripepay.NewVerifier(cfg.StripeWebhook)
 	}
-billing:
-	billing.NewService(st, progs, acc, auditLog, billOpts),
-		curriculum, err := outcomes.CurriculumFromContent(contentfiles.FS)
+	curriculum, err := outcomes.CurriculumFromContent(contentfiles.FS)
 	if err != nil {
 		log.Warn("curriculum coverage unavailable", "err", err)
 	}
