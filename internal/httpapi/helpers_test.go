@@ -74,13 +74,11 @@ func newFixture(t testing.TB) *fixture {
 	ex := exams.NewService(st, bk, progs, log, exams.Options{Blueprints: tr.Blueprints})
 	f.exams = ex
 	f.live = newLiveClassroom(t, st, acc, progs, bk, crs, log)
-	f.srv = httpapi.New(httpapi.Deps{Accounts: acc, Programs: progs, Audit: log, Courses: crs, Bank: bk, Exams: ex, Ready: st.Ping, BodyLimit: 64 << 10,
-		Classroom: f.live.svc, Hub: f.live.hub, BaseURL: "http://chartroom.test"})
 	f.store, f.courses = st, crs
 	f.billing = billing.NewService(st, progs, acc, log, billing.Options{Verifier: stripepay.NewVerifier(stripetest.Secret), BaseURL: "http://127.0.0.1"})
-	f.srv = httpapi.New(httpapi.Deps{Accounts: acc, Programs: progs, Audit: log, Courses: crs, Bank: bk, Exams: ex, Ready: st.Ping, BodyLimit: 64 << 10, Billing: f.billing})
 	f.outc = outcomes.NewService(st, progs, acc, log, outcomes.Options{})
-	f.srv = httpapi.New(httpapi.Deps{Accounts: acc, Programs: progs, Audit: log, Courses: crs, Bank: bk, Exams: ex, Outcomes: f.outc, Ready: st.Ping, BodyLimit: 64 << 10})
+	f.srv = httpapi.New(httpapi.Deps{Accounts: acc, Programs: progs, Audit: log, Courses: crs, Bank: bk, Exams: ex, Ready: st.Ping, BodyLimit: 64 << 10,
+		Classroom: f.live.svc, Hub: f.live.hub, BaseURL: "http://chartroom.test", Billing: f.billing, Outcomes: f.outc})
 	if _, err := crs.Import(ctx, "test", []courses.Course{{Slug: "test-course", Title: "Test course", Exam: "RHIT", Modules: []courses.Module{{
 		ID: "m1", Title: "Module", Domain: "1", Quiz: []string{"q-1"}, Lessons: []courses.Lesson{{ID: "test-course-m1-intro", Title: "Intro", Markdown: "# Intro\n\nSafe <script>alert(1)</script> text."}},
 	}}}}); err != nil {
