@@ -27,13 +27,13 @@ var (
 )
 
 // stripeMock starts one stripe-mock for the whole test binary; its first test owns it.
-func stripeMock(t *testing.T) string {
-	mockOnce.Do(func() { mockURL = stripetest.Start(&keepAlive{T: t}) })
+func stripeMock(t testing.TB) string {
+	mockOnce.Do(func() { mockURL = stripetest.Start(&keepAlive{TB: t}) })
 	return mockURL
 }
 
 // keepAlive defers stripe-mock's cleanup to the end of the binary instead of the first test.
-type keepAlive struct{ *testing.T }
+type keepAlive struct{ testing.TB }
 
 func (k *keepAlive) Cleanup(func()) {}
 
@@ -50,7 +50,7 @@ type world struct {
 	second  accounts.Principal
 }
 
-func newWorld(t *testing.T, online bool) *world {
+func newWorld(t testing.TB, online bool) *world {
 	t.Helper()
 	ctx := context.Background()
 	w := &world{st: mongotest.Open(t), now: time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)}
@@ -93,7 +93,7 @@ func newWorld(t *testing.T, online bool) *world {
 	return w
 }
 
-func (w *world) fee(t *testing.T, name string, amount int64, revoke bool, unlocks ...billing.Unlock) billing.FeeItem {
+func (w *world) fee(t testing.TB, name string, amount int64, revoke bool, unlocks ...billing.Unlock) billing.FeeItem {
 	t.Helper()
 	f, err := w.svc.CreateFee(context.Background(), w.coord, billing.FeeItem{ProgramID: w.program.ID, Kind: billing.CourseAccess, Name: name,
 		Amount: amount, Currency: "usd", DueDate: w.now.AddDate(0, 1, 0), Unlocks: unlocks, RevokeOnRefund: revoke, RefundPolicy: "Full refund in week one."})
@@ -106,7 +106,7 @@ func (w *world) fee(t *testing.T, name string, amount int64, revoke bool, unlock
 	return f
 }
 
-func (w *world) account(t *testing.T, p accounts.Principal) billing.StudentAccount {
+func (w *world) account(t testing.TB, p accounts.Principal) billing.StudentAccount {
 	t.Helper()
 	a, err := w.svc.MyAccount(context.Background(), p)
 	if err != nil {
