@@ -25,10 +25,10 @@ type Store interface {
 	// Account returns a student's account, or an empty one with Version 0 when the student
 	// has none yet.
 	Account(ctx context.Context, studentID string) (Account, error)
-	// SaveAccount stores a's charges and appends appended to its ledger, on condition that
-	// the stored version is still a.Version (0: the account must not exist yet). It returns
-	// apperr.Conflict when another write came first.
-	SaveAccount(ctx context.Context, a Account, appended []Entry) error
+	// SaveAccount appends appended to a's ledger, and stores a's charges when
+	// chargesChanged, on condition that the stored version is still a.Version (0: the
+	// account must not exist yet). It returns apperr.Conflict when another write came first.
+	SaveAccount(ctx context.Context, a Account, appended []Entry, chargesChanged bool) error
 	// AccountsByProgram returns every account with a charge of the program.
 	AccountsByProgram(ctx context.Context, programID string) ([]Account, error)
 
@@ -116,6 +116,7 @@ func (s *Service) mutate(ctx context.Context, studentID string, fn func(a *Accou
 			return Account{}, err
 		}
 		a.StudentID = studentID
+		charges := len(a.Charges)
 		add, err := fn(&a)
 		if err != nil {
 			return Account{}, err
@@ -123,7 +124,8 @@ func (s *Service) mutate(ctx context.Context, studentID string, fn func(a *Accou
 		if len(add) == 0 && a.Version > 0 {
 			return a, nil
 		}
-		err = s.store.SaveAccount(ctx, a, add)
+		// Charges are only ever added; rewriting them when none was keeps writes small.
+		err = s.store.SaveAccount(ctx, a, add, len(a.Charges) != charges)
 		if apperr.Is(err, apperr.Conflict) {
 			continue
 		}
