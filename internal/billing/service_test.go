@@ -21,22 +21,6 @@ import (
 
 func TestMain(m *testing.M) { mongotest.Main(m) }
 
-var (
-	mockOnce sync.Once
-	mockURL  string
-)
-
-// stripeMock starts one stripe-mock for the whole test binary; its first test owns it.
-func stripeMock(t testing.TB) string {
-	mockOnce.Do(func() { mockURL = stripetest.Start(&keepAlive{TB: t}) })
-	return mockURL
-}
-
-// keepAlive defers stripe-mock's cleanup to the end of the binary instead of the first test.
-type keepAlive struct{ testing.TB }
-
-func (k *keepAlive) Cleanup(func()) {}
-
 type world struct {
 	st      *mongostore.Store
 	now     time.Time
@@ -87,7 +71,7 @@ func newWorld(t testing.TB, online bool) *world {
 	}
 	o := billing.Options{Now: clock, BaseURL: "http://127.0.0.1:8080", Verifier: stripepay.NewVerifier(stripetest.Secret)}
 	if online {
-		o.Gateway = stripepay.NewGateway(stripetest.Key, stripeMock(t))
+		o.Gateway = stripepay.NewGateway(stripetest.Key, stripetest.Shared(t))
 	}
 	w.svc = billing.NewService(w.st, w.progs, acc, log, o)
 	return w
