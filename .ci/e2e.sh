@@ -20,6 +20,8 @@ for _ in $(seq 1 120); do
   sleep 0.5
 done
 export CHARTROOM_URL="http://127.0.0.1:$port"
+# The fees test starts a second server of its own, with stripe-mock and a webhook secret.
+export CHARTROOM_BIN="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
 export CHROMIUM_PATH=${CHROMIUM_PATH:-$(command -v chromium || echo /usr/bin/chromium)}
 cd "$root/frontend"
 if ! node --test e2e/; then

@@ -21,22 +21,6 @@ import (
 
 func TestMain(m *testing.M) { mongotest.Main(m) }
 
-var (
-	mockOnce sync.Once
-	mockURL  string
-)
-
-// stripeMock starts one stripe-mock for the whole test binary; its first test owns it.
-func stripeMock(t *testing.T) string {
-	mockOnce.Do(func() { mockURL = stripetest.Start(&keepAlive{T: t}) })
-	return mockURL
-}
-
-// keepAlive defers stripe-mock's cleanup to the end of the binary instead of the first test.
-type keepAlive struct{ *testing.T }
-
-func (k *keepAlive) Cleanup(func()) {}
-
 type world struct {
 	st      *mongostore.Store
 	now     time.Time
@@ -50,7 +34,7 @@ type world struct {
 	second  accounts.Principal
 }
 
-func newWorld(t *testing.T, online bool) *world {
+func newWorld(t testing.TB, online bool) *world {
 	t.Helper()
 	ctx := context.Background()
 	w := &world{st: mongotest.Open(t), now: time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)}
@@ -87,13 +71,13 @@ func newWorld(t *testing.T, online bool) *world {
 	}
 	o := billing.Options{Now: clock, BaseURL: "http://127.0.0.1:8080", Verifier: stripepay.NewVerifier(stripetest.Secret)}
 	if online {
-		o.Gateway = stripepay.NewGateway(stripetest.Key, stripeMock(t))
+		o.Gateway = stripepay.NewGateway(stripetest.Key, stripetest.Shared(t))
 	}
 	w.svc = billing.NewService(w.st, w.progs, acc, log, o)
 	return w
 }
 
-func (w *world) fee(t *testing.T, name string, amount int64, revoke bool, unlocks ...billing.Unlock) billing.FeeItem {
+func (w *world) fee(t testing.TB, name string, amount int64, revoke bool, unlocks ...billing.Unlock) billing.FeeItem {
 	t.Helper()
 	f, err := w.svc.CreateFee(context.Background(), w.coord, billing.FeeItem{ProgramID: w.program.ID, Kind: billing.CourseAccess, Name: name,
 		Amount: amount, Currency: "usd", DueDate: w.now.AddDate(0, 1, 0), Unlocks: unlocks, RevokeOnRefund: revoke, RefundPolicy: "Full refund in week one."})
@@ -106,7 +90,7 @@ func (w *world) fee(t *testing.T, name string, amount int64, revoke bool, unlock
 	return f
 }
 
-func (w *world) account(t *testing.T, p accounts.Principal) billing.StudentAccount {
+func (w *world) account(t testing.TB, p accounts.Principal) billing.StudentAccount {
 	t.Helper()
 	a, err := w.svc.MyAccount(context.Background(), p)
 	if err != nil {

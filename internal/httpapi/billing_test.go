@@ -3,7 +3,6 @@ package httpapi_test
 import (
 	"bytes"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,23 +14,13 @@ import (
 	"github.com/chartroom-him/chartroom/internal/stripepay/stripetest"
 )
 
-var (
-	mockOnce sync.Once
-	mockURL  string
-)
-
 var adminPrincipal = accounts.SystemPrincipal
-
-type keepAlive struct{ *testing.T }
-
-func (k *keepAlive) Cleanup(func()) {}
 
 // online rebuilds the fixture's server with online payment through stripe-mock.
 func (f *fixture) online(t *testing.T) {
 	t.Helper()
-	mockOnce.Do(func() { mockURL = stripetest.Start(&keepAlive{T: t}) })
 	f.billing = billing.NewService(f.store, f.progs, f.acc, audit.NewLog(f.store, nil), billing.Options{
-		Gateway: stripepay.NewGateway(stripetest.Key, mockURL), Verifier: stripepay.NewVerifier(stripetest.Secret), BaseURL: "http://127.0.0.1"})
+		Gateway: stripepay.NewGateway(stripetest.Key, stripetest.Shared(t)), Verifier: stripepay.NewVerifier(stripetest.Secret), BaseURL: "http://127.0.0.1"})
 	f.srv = httpapi.New(httpapi.Deps{Accounts: f.acc, Programs: f.progs, Audit: f.audit, Courses: f.courses, Bank: f.bank, Exams: f.exams,
 		Billing: f.billing, BodyLimit: 64 << 10})
 }

@@ -195,16 +195,20 @@ func (s *Store) Account(ctx context.Context, studentID string) (billing.Account,
 	return d.account(), nil
 }
 
-// SaveAccount writes a's charges and appends entries to its ledger if the stored version is
-// still a.Version. Entries are only ever pushed, never rewritten.
-func (s *Store) SaveAccount(ctx context.Context, a billing.Account, appended []billing.Entry) error {
+// SaveAccount appends entries to a's ledger (and writes its charges when they changed) if
+// the stored version is still a.Version. Entries are only ever pushed, never rewritten.
+func (s *Store) SaveAccount(ctx context.Context, a billing.Account, appended []billing.Entry, chargesChanged bool) error {
 	coll := s.db.Collection("billing_accounts")
 	charges, progs := chargeDocs(a.Charges)
 	if a.Version == 0 {
 		_, err := coll.InsertOne(ctx, accountDoc{ID: a.StudentID, Version: 1, ProgramIDs: progs, Charges: charges, Entries: entryDocs(appended)})
 		return mapErr(err, "billing account")
 	}
-	update := bson.M{"$set": bson.M{"charges": charges, "programIds": progs, "version": a.Version + 1}}
+	set := bson.M{"version": a.Version + 1}
+	if chargesChanged {
+		set["charges"], set["programIds"] = charges, progs
+	}
+	update := bson.M{"$set": set}
 	if len(appended) > 0 {
 		update["$push"] = bson.M{"entries": bson.M{"$each": entryDocs(appended)}}
 	}
