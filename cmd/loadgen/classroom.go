@@ -43,6 +43,8 @@ type classroomResult struct {
 	P99           float64 `json:"p99ms"`
 	Max           float64 `json:"maxms"`
 	BytesPerConn  float64 `json:"serverBytesPerConn"`
+	HeapPerConn   float64 `json:"serverHeapBytesPerConn"`
+	StackPerConn  float64 `json:"serverStackBytesPerConn"`
 	KiBPerConn    float64 `json:"serverKiBPerConn"`
 	ServerConns   int64   `json:"serverConnections"`
 	ServerGorouts int     `json:"serverGoroutines"`
@@ -280,6 +282,8 @@ func runClassroom(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err := admin.do(ctx, "GET", "/api/v1/realtime/stats?gc=1", nil, &after); err == nil && res.Connected > 0 {
 		res.BytesPerConn = (after.HeapInuse + after.StackInuse - before.HeapInuse - before.StackInuse) / float64(res.Connected)
 		res.KiBPerConn = float64(int(res.BytesPerConn/1024*10)) / 10
+		res.HeapPerConn = (after.HeapInuse - before.HeapInuse) / float64(res.Connected)
+		res.StackPerConn = (after.StackInuse - before.StackInuse) / float64(res.Connected)
 		res.ServerConns, res.ServerGorouts = after.Connections, after.Goroutines
 	}
 

@@ -15,7 +15,7 @@ import (
 // Options tune a Hub; zero values take the defaults in brackets.
 type Options struct {
 	Shards       int           // room map shards [32]
-	SendQueue    int           // messages queued per connection before it is closed as slow [256]
+	SendQueue    int           // messages queued per connection before it is closed as slow [64]
 	History      int           // events kept per room for resume [512]
 	PingInterval time.Duration // how often the server pings [25s]
 	IdleTimeout  time.Duration // a connection silent this long (no message, no pong) is closed [60s]
@@ -40,7 +40,7 @@ func (o *Options) defaults() {
 		}
 	}
 	def(&o.Shards, 32)
-	def(&o.SendQueue, 256)
+	def(&o.SendQueue, 64)
 	def(&o.History, 512)
 	def(&o.Burst, 20)
 	defd(&o.PingInterval, 25*time.Second)
