@@ -39,12 +39,10 @@ type flight struct {
 // reflects the number it was built at, and the caller replays the events after it
 // (applying an event twice is harmless: clients apply events idempotently). fresh skips
 // the cache.
-func (s *Service) Snapshot(ctx context.Context, p accounts.Principal, sessionID string, last int64, fresh bool) (RoomState, int64, error) {
-	sa, err := s.Session(ctx, p, sessionID)
-	if err != nil {
-		return RoomState{}, 0, err
-	}
-	key := sessionID
+//
+// sa is the caller's access to the session as Session returned it when they joined.
+func (s *Service) Snapshot(ctx context.Context, p accounts.Principal, sa SessionAccess, last int64, fresh bool) (RoomState, int64, error) {
+	key := sa.Session.ID
 	if sa.Staff {
 		key += "/staff"
 	}

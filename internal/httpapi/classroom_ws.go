@@ -74,13 +74,14 @@ func (s *Server) roomSocket(c *fiber.Ctx) error {
 		return &apperr.Error{Kind: apperr.Conflict, Type: "session-ended", Message: "The session has ended."}
 	}
 	// Copy what the connection needs: Fiber reuses the request's memory after the handler.
-	ip, ua, sessionID := strings.Clone(c.IP()), string(c.Request().Header.UserAgent()), strings.Clone(sa.Session.ID)
+	ip, ua := strings.Clone(c.IP()), string(c.Request().Header.UserAgent())
 	return websocket.New(func(conn *websocket.Conn) {
-		s.serveRoom(conn, p, sessionID, ip, ua, since)
+		s.serveRoom(conn, p, sa, ip, ua, since)
 	}, websocket.Config{HandshakeTimeout: 10 * time.Second, ReadBufferSize: 1024, WriteBufferSize: 1024, WriteBufferPool: writeBuffers})(c)
 }
 
-func (s *Server) serveRoom(conn *websocket.Conn, p accounts.Principal, sessionID, ip, ua string, since int64) {
+func (s *Server) serveRoom(conn *websocket.Conn, p accounts.Principal, sa classroom.SessionAccess, ip, ua string, since int64) {
+	sessionID := sa.Session.ID
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	svc := s.deps.Classroom
@@ -91,7 +92,7 @@ func (s *Server) serveRoom(conn *websocket.Conn, p accounts.Principal, sessionID
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		j, err = svc.Join(ctx, p, sessionID, ip, ua)
+		j, err = svc.Join(ctx, p, sa, ip, ua)
 	}()
 	<-done
 	if err != nil {
@@ -112,7 +113,7 @@ func (s *Server) serveRoom(conn *websocket.Conn, p accounts.Principal, sessionID
 	_ = s.deps.Hub.Serve(ctx, conn, realtime.Client{
 		Room: sessionID, UserID: p.UserID, Staff: j.Staff, Since: since,
 		Snapshot: func(ctx context.Context, last int64, fresh bool) (any, int64, error) {
-			return svc.Snapshot(ctx, p, sessionID, last, fresh)
+			return svc.Snapshot(ctx, p, j.SessionAccess, last, fresh)
 		},
 		Handle: func(ctx context.Context, in realtime.Inbound) (any, error) {
 			hctx, hcancel := context.WithTimeout(ctx, 10*time.Second)
