@@ -24,7 +24,7 @@ type classroomFlags struct {
 	rate                           float64
 	duration, settle               time.Duration
 	dialers                        int
-	jsonOut                        bool
+	jsonOut, stagger               bool
 }
 
 // classroomResult is the one JSON line `loadgen classroom` prints.
@@ -67,6 +67,7 @@ func parseClassroomFlags(args []string, stderr io.Writer) (classroomFlags, error
 	fs.DurationVar(&f.settle, "settle", 3*time.Second, "idle time before the memory reading and after the last broadcast")
 	fs.IntVar(&f.dialers, "dialers", 32, "connections opened at once")
 	fs.BoolVar(&f.jsonOut, "json", true, "print the result as one JSON line")
+	fs.BoolVar(&f.stagger, "stagger", true, "spread the rooms' broadcasts over each interval instead of sending all rooms' at the same instant")
 	if err := fs.Parse(args); err != nil {
 		return f, err
 	}
@@ -327,7 +328,11 @@ func runClassroom(ctx context.Context, args []string, stdout, stderr io.Writer) 
 					}
 				}
 			}()
-			tick := time.NewTicker(time.Duration(float64(time.Second) / f.rate))
+			interval := time.Duration(float64(time.Second) / f.rate)
+			if f.stagger {
+				time.Sleep(interval * time.Duration(r) / time.Duration(rooms))
+			}
+			tick := time.NewTicker(interval)
 			defer tick.Stop()
 			end := time.After(f.duration)
 			for n := 0; ; n++ {
