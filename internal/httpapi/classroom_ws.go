@@ -105,7 +105,8 @@ func (s *Server) serveRoom(conn *websocket.Conn, p accounts.Principal, sa classr
 	}
 	defer func() {
 		go func() {
-			lctx, lcancel := context.WithTimeout(context.Background(), 5*time.Second)
+			// Generous: when a class ends hundreds leave at once and the store queues them.
+			lctx, lcancel := context.WithTimeout(context.Background(), time.Minute)
 			defer lcancel()
 			svc.Leave(lctx, p, j)
 		}()
