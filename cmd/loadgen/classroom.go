@@ -24,7 +24,7 @@ type classroomFlags struct {
 	rate                           float64
 	duration, settle               time.Duration
 	dialers                        int
-	jsonOut                        bool
+	jsonOut, stagger               bool
 }
 
 // classroomResult is the one JSON line `loadgen classroom` prints.
@@ -43,6 +43,8 @@ type classroomResult struct {
 	P99           float64 `json:"p99ms"`
 	Max           float64 `json:"maxms"`
 	BytesPerConn  float64 `json:"serverBytesPerConn"`
+	HeapPerConn   float64 `json:"serverHeapBytesPerConn"`
+	StackPerConn  float64 `json:"serverStackBytesPerConn"`
 	KiBPerConn    float64 `json:"serverKiBPerConn"`
 	ServerConns   int64   `json:"serverConnections"`
 	ServerGorouts int     `json:"serverGoroutines"`
@@ -65,6 +67,7 @@ func parseClassroomFlags(args []string, stderr io.Writer) (classroomFlags, error
 	fs.DurationVar(&f.settle, "settle", 3*time.Second, "idle time before the memory reading and after the last broadcast")
 	fs.IntVar(&f.dialers, "dialers", 32, "connections opened at once")
 	fs.BoolVar(&f.jsonOut, "json", true, "print the result as one JSON line")
+	fs.BoolVar(&f.stagger, "stagger", true, "spread the rooms' broadcasts over each interval instead of sending all rooms' at the same instant")
 	if err := fs.Parse(args); err != nil {
 		return f, err
 	}
@@ -282,6 +285,8 @@ func runClassroom(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err := admin.do(ctx, "GET", "/api/v1/realtime/stats?gc=1", nil, &after); err == nil && res.Connected > 0 {
 		res.BytesPerConn = (after.HeapInuse + after.StackInuse - before.HeapInuse - before.StackInuse) / float64(res.Connected)
 		res.KiBPerConn = float64(int(res.BytesPerConn/1024*10)) / 10
+		res.HeapPerConn = (after.HeapInuse - before.HeapInuse) / float64(res.Connected)
+		res.StackPerConn = (after.StackInuse - before.StackInuse) / float64(res.Connected)
 		res.ServerConns, res.ServerGorouts = after.Connections, after.Goroutines
 	}
 
@@ -325,7 +330,11 @@ func runClassroom(ctx context.Context, args []string, stdout, stderr io.Writer) 
 					}
 				}
 			}()
-			tick := time.NewTicker(time.Duration(float64(time.Second) / f.rate))
+			interval := time.Duration(float64(time.Second) / f.rate)
+			if f.stagger {
+				time.Sleep(interval * time.Duration(r) / time.Duration(rooms))
+			}
+			tick := time.NewTicker(interval)
 			defer tick.Stop()
 			end := time.After(f.duration)
 			for n := 0; ; n++ {

@@ -117,11 +117,11 @@ type Joined struct {
 // Join admits p to a session's room (not an ended one). For a student the open connection
 // counts towards presence until Leave; attendance needs a check-in (in person with the
 // code, or remote).
-func (s *Service) Join(ctx context.Context, p accounts.Principal, sessionID, ip, ua string) (Joined, error) {
-	sa, err := s.Session(ctx, p, sessionID)
-	if err != nil {
-		return Joined{}, err
-	}
+//
+// sa is the caller's access to the session as Session returned it (the upgrade checks it
+// before joining, so it is not read twice).
+func (s *Service) Join(ctx context.Context, p accounts.Principal, sa SessionAccess, ip, ua string) (Joined, error) {
+	sessionID := sa.Session.ID
 	if sa.Session.Status == Ended {
 		return Joined{}, &apperr.Error{Kind: apperr.Conflict, Type: "session-ended", Message: "The session has ended."}
 	}

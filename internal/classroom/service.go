@@ -500,17 +500,51 @@ func dedup(ids []string) []string {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
+// nameCache remembers user names for rosters: the embedded store answers a lookup of many
+// users by scanning all of them, and names rarely change (a rename shows within NameTTL).
+type nameCache struct {
+	mu sync.Mutex
+	m  map[string]cachedName
+}
+
+type cachedName struct {
+	name string
+	at   time.Time
+}
+
+// NameTTL is how long a roster name is trusted.
+const NameTTL = 10 * time.Minute
+
+var rosterNames = nameCache{m: map[string]cachedName{}}
+
 func names(ctx context.Context, u Users, ids []string) (map[string]string, error) {
 	out := map[string]string{}
-	if len(ids) == 0 {
+	var missing []string
+	now := time.Now()
+	rosterNames.mu.Lock()
+	for _, id := range dedup(ids) {
+		if c, ok := rosterNames.m[id]; ok && now.Sub(c.at) < NameTTL {
+			out[id] = c.name
+		} else {
+			missing = append(missing, id)
+		}
+	}
+	rosterNames.mu.Unlock()
+	if len(missing) == 0 {
 		return out, nil
 	}
-	us, err := u.UsersByIDs(ctx, dedup(ids))
+	us, err := u.UsersByIDs(ctx, missing)
 	if err != nil {
 		return nil, err
 	}
+	rosterNames.mu.Lock()
+	defer rosterNames.mu.Unlock()
+	if len(rosterNames.m) > 100_000 {
+		clear(rosterNames.m)
+	}
 	for _, x := range us {
 		out[x.ID] = x.Name
+		rosterNames.m[x.ID] = cachedName{name: x.Name, at: now}
 	}
 	return out, nil
 }

@@ -39,12 +39,10 @@ type flight struct {
 // reflects the number it was built at, and the caller replays the events after it
 // (applying an event twice is harmless: clients apply events idempotently). fresh skips
 // the cache.
-func (s *Service) Snapshot(ctx context.Context, p accounts.Principal, sessionID string, last int64, fresh bool) (RoomState, int64, error) {
-	sa, err := s.Session(ctx, p, sessionID)
-	if err != nil {
-		return RoomState{}, 0, err
-	}
-	key := sessionID
+//
+// sa is the caller's access to the session as Session returned it when they joined.
+func (s *Service) Snapshot(ctx context.Context, p accounts.Principal, sa SessionAccess, last int64, fresh bool) (RoomState, int64, error) {
+	key := sa.Session.ID
 	if sa.Staff {
 		key += "/staff"
 	}
@@ -58,7 +56,14 @@ func (s *Service) Snapshot(ctx context.Context, p accounts.Principal, sessionID 
 
 func (s *Service) shared(ctx context.Context, p accounts.Principal, sa SessionAccess, key string, last int64, fresh bool) (cachedRoom, error) {
 	s.snaps.mu.Lock()
-	if c, ok := s.snaps.m[key]; ok && !fresh && s.now().Sub(c.at) <= SnapshotTTL {
+	if c, ok := s.snaps.m[key]; ok && !fresh {
+		if s.now().Sub(c.at) > SnapshotTTL && s.snaps.building[key] == nil {
+			// Serve the older state (the hub replays what came after it) and refresh
+			// it in the background, so a join never waits for a build it can do without.
+			f := &flight{done: make(chan struct{})}
+			s.snaps.building[key] = f
+			go s.build(context.WithoutCancel(ctx), p, sa, key, last, f)
+		}
 		s.snaps.mu.Unlock()
 		return c, nil
 	}
@@ -74,7 +79,12 @@ func (s *Service) shared(ctx context.Context, p accounts.Principal, sa SessionAc
 	f := &flight{done: make(chan struct{})}
 	s.snaps.building[key] = f
 	s.snaps.mu.Unlock()
+	s.build(ctx, p, sa, key, last, f)
+	return f.c, f.err
+}
 
+// build builds the shared state of key, caches it and completes f.
+func (s *Service) build(ctx context.Context, p accounts.Principal, sa SessionAccess, key string, last int64, f *flight) {
 	r, err := s.room(ctx, p, sa)
 	f.c, f.err = cachedRoom{state: r, seq: last, at: s.now()}, err
 	s.snaps.mu.Lock()
@@ -89,7 +99,6 @@ func (s *Service) shared(ctx context.Context, p accounts.Principal, sa SessionAc
 	}
 	s.snaps.mu.Unlock()
 	close(f.done)
-	return f.c, err
 }
 
 // personal fills in the parts of a shared room state that belong to p.

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/contrib/websocket"
@@ -73,17 +74,27 @@ func (s *Server) roomSocket(c *fiber.Ctx) error {
 		return &apperr.Error{Kind: apperr.Conflict, Type: "session-ended", Message: "The session has ended."}
 	}
 	// Copy what the connection needs: Fiber reuses the request's memory after the handler.
-	ip, ua, sessionID := strings.Clone(c.IP()), string(c.Request().Header.UserAgent()), strings.Clone(sa.Session.ID)
+	ip, ua := strings.Clone(c.IP()), string(c.Request().Header.UserAgent())
 	return websocket.New(func(conn *websocket.Conn) {
-		s.serveRoom(conn, p, sessionID, ip, ua, since)
-	}, websocket.Config{HandshakeTimeout: 10 * time.Second, ReadBufferSize: 1024, WriteBufferSize: 1024})(c)
+		s.serveRoom(conn, p, sa, ip, ua, since)
+	}, websocket.Config{HandshakeTimeout: 10 * time.Second, ReadBufferSize: 1024, WriteBufferSize: 1024, WriteBufferPool: writeBuffers})(c)
 }
 
-func (s *Server) serveRoom(conn *websocket.Conn, p accounts.Principal, sessionID, ip, ua string, since int64) {
+func (s *Server) serveRoom(conn *websocket.Conn, p accounts.Principal, sa classroom.SessionAccess, ip, ua string, since int64) {
+	sessionID := sa.Session.ID
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	svc := s.deps.Classroom
-	j, err := svc.Join(ctx, p, sessionID, ip, ua)
+	// Join on a short-lived goroutine: this one lives as long as the connection, and the
+	// store calls would grow its stack for good (see realtime.Hub.Serve).
+	var j classroom.Joined
+	var err error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		j, err = svc.Join(ctx, p, sa, ip, ua)
+	}()
+	<-done
 	if err != nil {
 		code := realtime.CloseInternal
 		if apperr.Is(err, apperr.Conflict) {
@@ -93,14 +104,17 @@ func (s *Server) serveRoom(conn *websocket.Conn, p accounts.Principal, sessionID
 		return
 	}
 	defer func() {
-		lctx, lcancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer lcancel()
-		svc.Leave(lctx, p, j)
+		go func() {
+			// Generous: when a class ends hundreds leave at once and the store queues them.
+			lctx, lcancel := context.WithTimeout(context.Background(), time.Minute)
+			defer lcancel()
+			svc.Leave(lctx, p, j)
+		}()
 	}()
 	_ = s.deps.Hub.Serve(ctx, conn, realtime.Client{
 		Room: sessionID, UserID: p.UserID, Staff: j.Staff, Since: since,
 		Snapshot: func(ctx context.Context, last int64, fresh bool) (any, int64, error) {
-			return svc.Snapshot(ctx, p, sessionID, last, fresh)
+			return svc.Snapshot(ctx, p, j.SessionAccess, last, fresh)
 		},
 		Handle: func(ctx context.Context, in realtime.Inbound) (any, error) {
 			hctx, hcancel := context.WithTimeout(ctx, 10*time.Second)
@@ -110,6 +124,10 @@ func (s *Server) serveRoom(conn *websocket.Conn, p accounts.Principal, sessionID
 		Describe: func(err error) any { return s.describeRoomError(err) },
 	})
 }
+
+// writeBuffers lends write buffers to connections only while they write, so idle
+// connections hold none.
+var writeBuffers = &sync.Pool{}
 
 func truncateReason(err error) string {
 	var ae *apperr.Error

@@ -28,6 +28,9 @@ type roomEventDoc struct {
 	Body  string `bson:"body"`
 }
 
+// hintEvery is how often AppendEvent writes the last-sequence hint.
+const hintEvery = 32
+
 func roomEventID(room string, seq int64) string { return fmt.Sprintf("%s/%016d", room, seq) }
 
 // LastSeq returns the room's last sequence number, 0 for a room without events.
@@ -62,7 +65,11 @@ func (s *Store) AppendEvent(ctx context.Context, e realtime.Event) error {
 	if err != nil {
 		return mapErr(err, "room event")
 	}
-	// The hint is best effort: a lost update only makes LastSeq probe a little further.
+	// The hint is best effort, written every hintEvery events: a stale or lost hint only
+	// makes LastSeq probe a little further.
+	if e.Seq%hintEvery != 1 {
+		return nil
+	}
 	unlock := docLocks.lock("rooms/" + s.db.Name() + "/" + e.Room)
 	defer unlock()
 	_, err = s.db.Collection("rooms").UpdateOne(ctx, bson.M{"_id": e.Room}, bson.M{"$max": bson.M{"seq": e.Seq}}, options.Update().SetUpsert(true))

@@ -133,13 +133,20 @@ func (h *Hub) Serve(ctx context.Context, sock Socket, cl Client) error {
 		<-written
 	}()
 
-	r, err := h.join(ctx, cl.Room)
+	var r *room
+	_, err := shallow(func() (any, error) {
+		var err error
+		if r, err = h.join(ctx, cl.Room); err != nil {
+			c.closeWith(CloseInternal, "cannot join the room now")
+			return nil, err
+		}
+		if err := c.enter(ctx, r, cl); err != nil {
+			c.closeWith(CloseInternal, "cannot load the room now")
+			return nil, err
+		}
+		return nil, nil
+	})
 	if err != nil {
-		c.closeWith(CloseInternal, "cannot join the room now")
-		return err
-	}
-	if err := c.enter(ctx, r, cl); err != nil {
-		c.closeWith(CloseInternal, "cannot load the room now")
 		return err
 	}
 	defer func() {
@@ -184,7 +191,7 @@ func (h *Hub) Serve(ctx context.Context, sock Socket, cl Client) error {
 			c.direct("pong", 0, map[string]string{"ref": in.Ref})
 			continue
 		}
-		res, err := cl.Handle(ctx, in)
+		res, err := shallow(func() (any, error) { return cl.Handle(ctx, in) })
 		if err != nil {
 			d := cl.Describe(err)
 			if m, ok := d.(map[string]any); ok {
@@ -282,6 +289,23 @@ func (c *Conn) writeLoop() {
 			}
 		}
 	}
+}
+
+// shallow runs f on a short-lived goroutine and waits for it. The reader goroutine lives
+// as long as the connection; work with deep call stacks (store queries, JSON) would grow its
+// stack for good, and thousands of idle connections would keep that memory.
+func shallow(f func() (any, error)) (any, error) {
+	type result struct {
+		v   any
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		v, err := f()
+		ch <- result{v, err}
+	}()
+	r := <-ch
+	return r.v, r.err
 }
 
 func readCloseCode(err error) (int, string) {

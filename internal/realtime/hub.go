@@ -15,7 +15,7 @@ import (
 // Options tune a Hub; zero values take the defaults in brackets.
 type Options struct {
 	Shards       int           // room map shards [32]
-	SendQueue    int           // messages queued per connection before it is closed as slow [256]
+	SendQueue    int           // messages queued per connection before it is closed as slow [64]
 	History      int           // events kept per room for resume [512]
 	PingInterval time.Duration // how often the server pings [25s]
 	IdleTimeout  time.Duration // a connection silent this long (no message, no pong) is closed [60s]
@@ -23,7 +23,8 @@ type Options struct {
 	ReadLimit    int64         // largest client message in bytes [8 KiB]
 	Rate         float64       // client messages per second per connection [10]
 	Burst        int           // burst of client messages [20]
-	GapWait      time.Duration // how long an out-of-order event waits for the missing ones [500ms]
+	GapWait      time.Duration // how often a room waiting for missing events reads them from the log [500ms]
+	GapSkip      time.Duration // how long a room waits for a missing event before skipping it [10s]
 	Now          func() time.Time
 	Logger       *slog.Logger
 }
@@ -40,13 +41,14 @@ func (o *Options) defaults() {
 		}
 	}
 	def(&o.Shards, 32)
-	def(&o.SendQueue, 256)
+	def(&o.SendQueue, 64)
 	def(&o.History, 512)
 	def(&o.Burst, 20)
 	defd(&o.PingInterval, 25*time.Second)
 	defd(&o.IdleTimeout, 60*time.Second)
 	defd(&o.WriteTimeout, 10*time.Second)
 	defd(&o.GapWait, 500*time.Millisecond)
+	defd(&o.GapSkip, 10*time.Second)
 	if o.ReadLimit <= 0 {
 		o.ReadLimit = 8 << 10
 	}
@@ -271,6 +273,7 @@ type room struct {
 	ring    []Event // ring[i%len] holds seq i
 	pending map[int64]Event
 	gap     *time.Timer
+	gapFrom time.Time // when the room started waiting for a missing event
 }
 
 // join returns the room with id, creating it and reading its last sequence number on this
@@ -333,6 +336,7 @@ func (r *room) accept(e Event) {
 			r.pending[e.Seq] = e
 		}
 		if r.inited && r.gap == nil {
+			r.gapFrom = time.Now()
 			r.gap = time.AfterFunc(r.hub.opt.GapWait, r.fillGap)
 		}
 		return
@@ -398,8 +402,15 @@ func (r *room) fillGap() {
 		}
 	}
 	r.flush()
+	if len(r.pending) > 0 && time.Since(r.gapFrom) < r.hub.opt.GapSkip {
+		// A publisher may still be storing the missing event (a busy store can take
+		// seconds): look again shortly.
+		r.gap = time.AfterFunc(r.hub.opt.GapWait, r.fillGap)
+		return
+	}
 	if len(r.pending) > 0 {
-		// Still a hole: those events were numbered but never stored (a publisher died).
+		// Still a hole after GapSkip: those events were numbered but never stored (a
+		// publisher died between numbering and storing).
 		lowest := int64(-1)
 		for s := range r.pending {
 			if lowest < 0 || s < lowest {

@@ -211,7 +211,7 @@ func TestOutOfOrderEventsAreReordered(t *testing.T) {
 }
 
 func TestGapIsFilledFromTheLog(t *testing.T) {
-	e := newEnv(t, realtime.Options{GapWait: 50 * time.Millisecond})
+	e := newEnv(t, realtime.Options{GapWait: 50 * time.Millisecond, GapSkip: 200 * time.Millisecond})
 	c := e.dial(t, "user=a", 0)
 	c.next()
 	ctx := context.Background()
@@ -367,5 +367,41 @@ func TestSlowConsumerIsClosed(t *testing.T) {
 	}
 	if got := closeCode(t, slow); got != realtime.CloseSlow {
 		t.Errorf("slow client close code %d, want %d", got, realtime.CloseSlow)
+	}
+}
+
+// TestLateEventIsWaitedFor: an event numbered before a later one but stored after the first
+// gap check (a slow store) is still delivered, in order, not skipped.
+func TestLateEventIsWaitedFor(t *testing.T) {
+	e := newEnv(t, realtime.Options{GapWait: 30 * time.Millisecond, GapSkip: 5 * time.Second})
+	c := e.dial(t, "user=a", 0)
+	c.next()
+	ctx := context.Background()
+	mk := func(seq int64) realtime.Event {
+		b, _ := json.Marshal(realtime.Envelope{Type: "x", Seq: seq})
+		return realtime.Event{Room: "room1", Seq: seq, Body: b}
+	}
+	_ = e.log.AppendEvent(ctx, mk(2))
+	_ = e.broker.Publish(ctx, mk(2))
+	time.Sleep(200 * time.Millisecond) // several gap checks find nothing
+	_ = e.log.AppendEvent(ctx, mk(1))
+	_ = e.broker.Publish(ctx, mk(1))
+	for _, want := range []int64{1, 2} {
+		if got := c.next(); got.Seq != want {
+			t.Fatalf("got seq %d, want %d", got.Seq, want)
+		}
+	}
+}
+
+// TestNeverStoredEventIsSkipped: a number that never reaches the log stops holding up the
+// room after GapSkip.
+func TestNeverStoredEventIsSkipped(t *testing.T) {
+	e := newEnv(t, realtime.Options{GapWait: 20 * time.Millisecond, GapSkip: 100 * time.Millisecond})
+	c := e.dial(t, "user=a", 0)
+	c.next()
+	b, _ := json.Marshal(realtime.Envelope{Type: "x", Seq: 2})
+	_ = e.broker.Publish(context.Background(), realtime.Event{Room: "room1", Seq: 2, Body: b})
+	if got := c.next(); got.Seq != 2 {
+		t.Fatalf("got seq %d, want 2 after skipping 1", got.Seq)
 	}
 }

@@ -101,6 +101,7 @@ export class RoomSocket {
   private attempt = 0;
   private stopped = false;
   private offline = false;
+  private ended = false;
   private refs = 0;
   private pending = new Map<string, { resolve: (v: any) => void; reject: (e: Error) => void }>();
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -174,14 +175,15 @@ export class RoomSocket {
         }
       }
       if (e.seq > 0 || e.type === 'snapshot') this.seq = Math.max(e.type === 'snapshot' ? e.seq : this.seq, e.seq);
+      if (e.type === 'session.ended') this.ended = true;
       this.onEnvelope(e);
     };
     ws.onclose = (ev) => {
       if (this.ws !== ws) return;
       for (const p of this.pending.values()) p.reject(new Error('Connection lost.'));
       this.pending.clear();
-      if (this.stopped || ev.code === 4010) {
-        this.onStatus('closed', ev.code === 4010 ? 'The session has ended.' : '');
+      if (this.stopped || this.ended || ev.code === 4010) {
+        this.onStatus('closed', this.ended || ev.code === 4010 ? 'The session has ended.' : '');
         return;
       }
       // Exponential backoff with jitter, at most 10 s.
