@@ -155,7 +155,9 @@ func provisionClassroom(ctx context.Context, c *client, f classroomFlags, rooms 
 }
 
 // marker is the text of a loadgen broadcast: room, number and send time.
-func marker(room, n int, at time.Time) string { return fmt.Sprintf("lg %d %d %d", room, n, at.UnixNano()) }
+func marker(room, n int, at time.Time) string {
+	return fmt.Sprintf("lg %d %d %d", room, n, at.UnixNano())
+}
 
 func parseMarker(s string) (room, n int, at time.Time, ok bool) {
 	f := strings.Fields(s)
