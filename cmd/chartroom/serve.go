@@ -137,6 +137,13 @@ func cmdServe(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	defer live.close()
+	if cfg.Demo {
+		if sum, err := demo.LoadClassroom(ctx, seed.FS, svc.accounts, svc.programs, live.service); err != nil {
+			log.Warn("demo classroom not loaded", "err", err)
+		} else {
+			log.Info("demo classroom", "summary", sum.String())
+		}
+	}
 	srv := httpapi.New(httpapi.Deps{
 		Accounts: svc.accounts, Programs: svc.programs, Audit: svc.audit, Courses: svc.courses, Bank: svc.bank, Exams: svc.exams, Billing: svc.billing, Outcomes: svc.outcomes,
 		Ready: svc.store.Ping, UI: frontend.FS(), Logger: log,

@@ -66,7 +66,7 @@ func parseClassroomFlags(args []string, stderr io.Writer) (classroomFlags, error
 	fs.DurationVar(&f.duration, "duration", 30*time.Second, "broadcast phase")
 	fs.DurationVar(&f.settle, "settle", 3*time.Second, "idle time before the memory reading and after the last broadcast")
 	fs.IntVar(&f.dialers, "dialers", 32, "connections opened at once")
-	fs.BoolVar(&f.jsonOut, "json", true, "print the result as one JSON line")
+	fs.BoolVar(&f.jsonOut, "json", true, "print the result as one JSON line (false: one readable line)")
 	fs.BoolVar(&f.stagger, "stagger", true, "spread the rooms' broadcasts over each interval instead of sending all rooms' at the same instant")
 	if err := fs.Parse(args); err != nil {
 		return f, err
@@ -380,6 +380,11 @@ func runClassroom(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	res.Max = lat.pct(100)
 	if e, ok := firstErr.Load().(string); ok {
 		res.FirstError = e
+	}
+	if !f.jsonOut {
+		fmt.Fprintf(stdout, "rooms %d, connected %d of %d in %.1fs; broadcasts %d; delivered %d of %d (lost %d, disconnects %d); p50 %.1f ms, p99 %.1f ms, max %.1f ms; server %.1f KiB per idle connection\n",
+			res.Rooms, res.Connected, res.Clients, res.ConnectSec, res.Broadcasts, res.Delivered, res.Expected, res.Lost, res.Disconnects, res.P50, res.P99, res.Max, res.KiBPerConn)
+		return nil
 	}
 	b, _ := json.Marshal(res)
 	fmt.Fprintln(stdout, string(b))

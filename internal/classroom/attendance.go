@@ -90,8 +90,8 @@ type Presence struct {
 	Seen   bool   `json:"seen"` // checked in or connected at least once
 }
 
-func presenceOf(a Attendance, name string, online int) Presence {
-	return Presence{UserID: a.StudentID, Name: name, Status: a.Status, Mode: a.Mode, Online: online > 0, Seen: !a.CheckedInAt.IsZero() || online > 0}
+func presenceOf(a Attendance, name string, online int, connected bool) Presence {
+	return Presence{UserID: a.StudentID, Name: name, Status: a.Status, Mode: a.Mode, Online: online > 0, Seen: !a.CheckedInAt.IsZero() || connected}
 }
 
 // emitPresence broadcasts a student's roster entry as the store has it now.
@@ -101,11 +101,11 @@ func (s *Service) emitPresence(ctx context.Context, sessionID, userID, name stri
 		return
 	}
 	a.StudentID = userID
-	n, err := s.store.Presence(ctx, sessionID, userID)
+	n, connected, err := s.store.Presence(ctx, sessionID, userID)
 	if err != nil {
 		return
 	}
-	s.emit(ctx, sessionID, false, "presence", presenceOf(a, name, n))
+	s.emit(ctx, sessionID, false, "presence", presenceOf(a, name, n, connected))
 }
 
 // Joined is who entered a room.

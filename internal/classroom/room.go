@@ -189,6 +189,7 @@ func (s *Service) Present(ctx context.Context, p accounts.Principal, sessionID, 
 		if err := s.store.SetLesson(ctx, sessionID, nil); err != nil {
 			return err
 		}
+		s.record(ctx, p, "lesson.clear", "session:"+sessionID, nil)
 		s.emit(ctx, sessionID, false, "lesson.cleared", map[string]string{})
 		return nil
 	}
@@ -203,6 +204,7 @@ func (s *Service) Present(ctx context.Context, p accounts.Principal, sessionID, 
 	if err := s.store.SetLesson(ctx, sessionID, ref); err != nil {
 		return err
 	}
+	s.record(ctx, p, "lesson.present", "session:"+sessionID, map[string]string{"course": courseSlug, "lessonId": lessonID})
 	s.emit(ctx, sessionID, false, "lesson.presented", LessonView{CourseSlug: courseSlug, LessonID: lessonID, Title: l.Title})
 	return nil
 }
@@ -257,7 +259,12 @@ func (s *Service) Room(ctx context.Context, p accounts.Principal, sessionID stri
 func (s *Service) room(ctx context.Context, p accounts.Principal, sa SessionAccess) (RoomState, error) {
 	sessionID := sa.Session.ID
 	var r RoomState
-	ss := sa.Session
+	// Read the session again: sa may be a few moments old, and the snapshot must reflect
+	// at least the room number the hub read before asking for it.
+	ss, err := s.store.ClassSessionByID(ctx, sessionID)
+	if err != nil {
+		return RoomState{}, err
+	}
 	r.Session.ID, r.Session.SectionID, r.Session.Title, r.Session.Section, r.Session.Status, r.Session.StartedAt = ss.ID, ss.SectionID, ss.Title, sa.Section.Title, ss.Status, ss.StartedAt
 	muted, err := s.store.Muted(ctx, sessionID)
 	if err != nil {
@@ -287,7 +294,8 @@ func (s *Service) room(ctx context.Context, p accounts.Principal, sa SessionAcce
 		if !ok {
 			a = Attendance{StudentID: id}
 		}
-		r.Roster = append(r.Roster, presenceOf(a, nm[id], online[id]))
+		n, connected := online[id]
+		r.Roster = append(r.Roster, presenceOf(a, nm[id], n, connected))
 	}
 	hands, err := s.store.Hands(ctx, sessionID)
 	if err != nil {

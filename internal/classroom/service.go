@@ -53,8 +53,9 @@ type Store interface {
 	// AddPresence adds delta to a user's open room connections (creating the count) and
 	// returns the new count.
 	AddPresence(ctx context.Context, sessionID, userID string, delta int, at time.Time) (int, error)
-	// Presence returns the open connection count of a user, and PresenceBySession of everyone.
-	Presence(ctx context.Context, sessionID, userID string) (int, error)
+	// Presence returns a user's open connection count and whether they ever connected;
+	// PresenceBySession returns the counts of everyone who ever connected.
+	Presence(ctx context.Context, sessionID, userID string) (int, bool, error)
 	PresenceBySession(ctx context.Context, sessionID string) (map[string]int, error)
 
 	CreateChat(ctx context.Context, m *ChatMessage) error

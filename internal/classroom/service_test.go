@@ -97,6 +97,11 @@ func newWorld(t *testing.T) *world {
 			{ID: "A", Text: "a", Correct: true, Rationale: "A is right."}, {ID: "B", Text: "b", Rationale: "B is wrong."}}}}}}, nil); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := crs.Import(ctx, "test", []courses.Course{{Slug: "prep", Title: "Prep", Exam: "RHIT", Modules: []courses.Module{{
+		ID: "m1", Title: "M1", Domain: "1", Lessons: []courses.Lesson{{ID: "prep-m1-l1", Title: "The legal health record", Markdown: "# LHR"}},
+	}}}}); err != nil {
+		t.Fatal(err)
+	}
 	w.svc = classroom.NewService(w.st, progs, acc, bk, crs, w.ev, w.log, classroom.Options{Now: w.clk.Now, ChatRate: 3, ChatWindow: 10 * time.Second})
 	if w.section, err = w.svc.CreateSection(ctx, w.teacher, classroom.Section{ProgramID: p.ID, Title: "HIT 101 A", Room: "B-204", StudentIDs: ids}); err != nil {
 		t.Fatal(err)
@@ -342,5 +347,77 @@ func TestChatModerationAndHands(t *testing.T) {
 	}
 	if err := w.svc.React(ctx, ana, ss.ID, "💩"); !apperr.Is(err, apperr.Invalid) {
 		t.Fatalf("unknown reaction: %v", err)
+	}
+}
+
+func TestPresenceLessonAndSnapshot(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	ss := w.live(t)
+	ana := w.students[0]
+	sa, err := w.svc.Session(ctx, ana, ss.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j1, err := w.svc.Join(ctx, ana, sa, "10.0.0.1", "phone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	j2, _ := w.svc.Join(ctx, ana, sa, "10.0.0.1", "laptop") // a second tab
+	room, _, err := w.svc.Snapshot(ctx, ana, sa, 0, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !room.Roster[0].Online || room.Roster[0].Status != "" {
+		t.Fatalf("roster = %+v, want ana online and not checked in (joining is not a check-in)", room.Roster[0])
+	}
+	w.svc.Leave(ctx, ana, j1)
+	room, _, _ = w.svc.Snapshot(ctx, ana, sa, 0, true)
+	if !room.Roster[0].Online {
+		t.Fatal("one tab left, one open: still online")
+	}
+	w.svc.Leave(ctx, ana, j2)
+	room, _, _ = w.svc.Snapshot(ctx, ana, sa, 0, true)
+	if room.Roster[0].Online || !room.Roster[0].Seen {
+		t.Fatalf("after both tabs closed: %+v, want left (seen, not online)", room.Roster[0])
+	}
+
+	if err := w.svc.Present(ctx, ana, ss.ID, "prep", "prep-m1-l1"); !apperr.Is(err, apperr.Forbidden) {
+		t.Fatalf("student presenting: %v", err)
+	}
+	if err := w.svc.Present(ctx, w.teacher, ss.ID, "prep", "nope"); !apperr.Is(err, apperr.Invalid) {
+		t.Fatalf("unknown lesson: %v", err)
+	}
+	if err := w.svc.Present(ctx, w.teacher, ss.ID, "prep", "prep-m1-l1"); err != nil {
+		t.Fatal(err)
+	}
+	pl, err := w.svc.OpenPoll(ctx, w.teacher, ss.ID, classroom.NewPoll{Stem: "Ready?", Options: []classroom.PollOption{{ID: "Y", Text: "Yes", Correct: true}, {ID: "N", Text: "No"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.svc.Answer(ctx, ana, pl.ID, []string{"Y"}); err != nil {
+		t.Fatal(err)
+	}
+	// A shared snapshot is personal where it matters: ana's answer, and no key for students.
+	room, _, err = w.svc.Snapshot(ctx, ana, sa, 0, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if room.Lesson == nil || room.Lesson.Title != "The legal health record" {
+		t.Errorf("lesson = %+v", room.Lesson)
+	}
+	if len(room.Mine) != 1 || room.Mine[0].Choices[0] != "Y" || room.Poll.Options[0].Correct != nil || room.Poll.Counts != nil {
+		t.Errorf("student snapshot: mine %+v, poll %+v", room.Mine, room.Poll)
+	}
+	ben := w.students[1]
+	sb, _ := w.svc.Session(ctx, ben, ss.ID)
+	other, _, _ := w.svc.Snapshot(ctx, ben, sb, 0, false) // from the cache
+	if len(other.Mine) != 0 || other.You.UserID != ben.UserID {
+		t.Errorf("ben's snapshot carries someone else's state: %+v %+v", other.You, other.Mine)
+	}
+	staff, _ := w.svc.Session(ctx, w.teacher, ss.ID)
+	tv, _, _ := w.svc.Snapshot(ctx, w.teacher, staff, 0, true)
+	if tv.Poll.Counts["Y"] != 1 || !tv.You.Staff {
+		t.Errorf("staff snapshot poll %+v", tv.Poll)
 	}
 }

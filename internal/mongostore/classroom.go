@@ -444,14 +444,14 @@ func (s *Store) AddPresence(ctx context.Context, sessionID, userID string, delta
 	return d.Online, mapErr(err, "presence")
 }
 
-// Presence returns a user's open connection count.
-func (s *Store) Presence(ctx context.Context, sessionID, userID string) (int, error) {
+// Presence returns a user's open connection count and whether they ever connected.
+func (s *Store) Presence(ctx context.Context, sessionID, userID string) (int, bool, error) {
 	var d presenceDoc
 	err := s.db.Collection("presence").FindOne(ctx, bson.M{"_id": sessionID + "/" + userID}).Decode(&d)
 	if err == mongo.ErrNoDocuments {
-		return 0, nil
+		return 0, false, nil
 	}
-	return max(d.Online, 0), mapErr(err, "presence")
+	return max(d.Online, 0), err == nil, mapErr(err, "presence")
 }
 
 // PresenceBySession returns the open connection counts of a session's users.

@@ -142,6 +142,7 @@ func (h *Hub) Serve(ctx context.Context, sock Socket, cl Client) error {
 		}
 		if err := c.enter(ctx, r, cl); err != nil {
 			c.closeWith(CloseInternal, "cannot load the room now")
+			h.maybeDrop(r)
 			return nil, err
 		}
 		return nil, nil
