@@ -42,3 +42,29 @@ func TestAttemptReadsUnderConcurrency(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// A position save racing a submit must not bring the attempt back to open (the embedded
+// store writes an update back as a whole document).
+func TestPositionDoesNotUndoSubmit(t *testing.T) {
+	ctx := context.Background()
+	s := mongotest.Open(t)
+	for i := range 10 {
+		a := exams.Attempt{ExamID: "exam1", StudentID: fmt.Sprint("s", i), Number: 1, Status: exams.Open, StartedAt: time.Now(), Deadline: time.Now().Add(time.Hour), Timed: true}
+		if err := s.CreateAttempt(ctx, &a, nil); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		for p := range 8 {
+			wg.Add(1)
+			go func() { defer wg.Done(); _ = s.SetPosition(ctx, a.ID, p) }()
+		}
+		if _, err := s.FinishAttempt(ctx, a.ID, exams.Submitted, time.Now(), exams.Score{Raw: 1, Total: 1}); err != nil {
+			t.Fatal(err)
+		}
+		wg.Wait()
+		got, err := s.AttemptByID(ctx, a.ID)
+		if err != nil || got.Status != exams.Submitted {
+			t.Fatalf("attempt %d after racing position saves: %v, %v; want submitted", i, got.Status, err)
+		}
+	}
+}

@@ -34,7 +34,7 @@ func (s *Store) updateIf(ctx context.Context, coll, id string, filter bson.M, co
 		}
 		return r.MatchedCount > 0, nil
 	}
-	mu := docLock(coll, id)
+	mu := casLock(coll, id)
 	mu.Lock()
 	defer mu.Unlock()
 	doc, err := c.FindOne(ctx, bson.M{"_id": id}).Raw()
@@ -57,7 +57,7 @@ func (s *Store) updateIf(ctx context.Context, coll, id string, filter bson.M, co
 // casLocks stripes the per-document locks of updateIf.
 var casLocks [512]sync.Mutex
 
-func docLock(coll, id string) *sync.Mutex {
+func casLock(coll, id string) *sync.Mutex {
 	h := fnv.New32a()
 	_, _ = h.Write([]byte(coll))
 	_, _ = h.Write([]byte{0})

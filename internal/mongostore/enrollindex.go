@@ -30,6 +30,13 @@ type studentEnrollmentsDoc struct {
 }
 
 func (s *Store) indexEnrollment(ctx context.Context, studentID, enrollmentID string) error {
+	if s.Embedded {
+		// The embedded store applies an update as read, modify, write back: two
+		// enrollments of one student at once could otherwise drop an id.
+		mu := casLock("student_enrollments", studentID)
+		mu.Lock()
+		defer mu.Unlock()
+	}
 	_, err := s.db.Collection("student_enrollments").UpdateOne(ctx, bson.M{"_id": studentID},
 		bson.M{"$addToSet": bson.M{"ids": enrollmentID}, "$setOnInsert": bson.M{"complete": true}}, options.Update().SetUpsert(true))
 	return mapErr(err, "student enrollments")

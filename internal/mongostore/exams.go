@@ -383,8 +383,9 @@ func (s *Store) Responses(ctx context.Context, attemptID string) (map[string]exa
 
 // SetPosition records the question the student is on.
 func (s *Store) SetPosition(ctx context.Context, attemptID string, pos int) error {
-	_, err := s.db.Collection("attempts").UpdateOne(ctx, bson.M{"_id": attemptID}, bson.M{"$set": bson.M{"position": pos}})
-	s.attemptChanged(attemptID)
+	// Through updateIf, so that on the embedded store (which writes an update back as a
+	// whole document) it cannot undo a concurrent submit's status.
+	_, err := s.updateIf(ctx, "attempts", attemptID, bson.M{}, func(bson.Raw) bool { return true }, bson.M{"$set": bson.M{"position": pos}})
 	return mapErr(err, "attempt")
 }
 
