@@ -3,9 +3,7 @@ package mongostore
 import (
 	"context"
 	"errors"
-	"hash/fnv"
 	"maps"
-	"sync"
 
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo"
@@ -34,9 +32,7 @@ func (s *Store) updateIf(ctx context.Context, coll, id string, filter bson.M, co
 		}
 		return r.MatchedCount > 0, nil
 	}
-	mu := casLock(coll, id)
-	mu.Lock()
-	defer mu.Unlock()
+	defer s.lockDoc(coll + "/" + id)()
 	doc, err := c.FindOne(ctx, bson.M{"_id": id}).Raw()
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return false, nil
@@ -52,17 +48,6 @@ func (s *Store) updateIf(ctx context.Context, coll, id string, filter bson.M, co
 		return false, err
 	}
 	return r.MatchedCount > 0, nil
-}
-
-// casLocks stripes the per-document locks of updateIf.
-var casLocks [512]sync.Mutex
-
-func casLock(coll, id string) *sync.Mutex {
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(coll))
-	_, _ = h.Write([]byte{0})
-	_, _ = h.Write([]byte(id))
-	return &casLocks[h.Sum32()%uint32(len(casLocks))]
 }
 
 // stringField returns a top-level string field of doc ("" when missing).

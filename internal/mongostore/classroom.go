@@ -279,7 +279,7 @@ func (s *Store) TransitionSession(ctx context.Context, id string, from, to class
 	case classroom.Ended:
 		set["endedAt"] = at
 	}
-	defer docLocks.lock("class_sessions/" + id)()
+	defer s.lockDoc("class_sessions/" + id)()
 	var d classSessionDoc
 	err := s.db.Collection("class_sessions").FindOneAndUpdate(ctx, bson.M{"_id": id, "status": string(from)}, bson.M{"$set": set},
 		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&d)
@@ -293,7 +293,7 @@ func (s *Store) TransitionSession(ctx context.Context, id string, from, to class
 }
 
 func (s *Store) updateSession(ctx context.Context, id string, update bson.M) error {
-	defer docLocks.lock("class_sessions/" + id)()
+	defer s.lockDoc("class_sessions/" + id)()
 	r, err := s.db.Collection("class_sessions").UpdateOne(ctx, bson.M{"_id": id}, update)
 	if err != nil {
 		return mapErr(err, "session")
@@ -389,7 +389,7 @@ func (s *Store) AttendanceByID(ctx context.Context, id string) (classroom.Attend
 
 // MarkAttendance sets the status by hand, keeping check-in details of an existing record.
 func (s *Store) MarkAttendance(ctx context.Context, a classroom.Attendance) error {
-	defer docLocks.lock("attendance/" + a.ID)()
+	defer s.lockDoc("attendance/" + a.ID)()
 	_, err := s.db.Collection("attendance").UpdateOne(ctx, bson.M{"_id": a.ID}, bson.M{
 		"$set":         bson.M{"status": string(a.Status), "manual": true, "markedBy": a.MarkedBy, "note": a.Note, "markedAt": a.MarkedAt},
 		"$setOnInsert": bson.M{"sessionId": a.SessionID, "sectionId": a.SectionID, "studentId": a.StudentID, "mode": "", "ip": "", "userAgent": ""},
@@ -436,7 +436,7 @@ type presenceDoc struct {
 // AddPresence adds to a user's open connection count, creating it on first connect.
 func (s *Store) AddPresence(ctx context.Context, sessionID, userID string, delta int, at time.Time) (int, error) {
 	id := sessionID + "/" + userID
-	defer docLocks.lock("presence/" + id)()
+	defer s.lockDoc("presence/" + id)()
 	var d presenceDoc
 	err := s.db.Collection("presence").FindOneAndUpdate(ctx, bson.M{"_id": id}, bson.M{
 		"$inc": bson.M{"online": delta}, "$set": bson.M{"lastSeen": at, "sessionId": sessionID, "userId": userID},
@@ -529,7 +529,7 @@ func (s *Store) TransitionPoll(ctx context.Context, id string, from []classroom.
 	for _, f := range from {
 		fs = append(fs, string(f))
 	}
-	defer docLocks.lock("polls/" + id)()
+	defer s.lockDoc("polls/" + id)()
 	set := bson.M{"status": string(to)}
 	if to == classroom.PollClosed {
 		set["closedAt"] = at
@@ -548,7 +548,7 @@ func (s *Store) TransitionPoll(ctx context.Context, id string, from []classroom.
 
 // SavePollResponse upserts a response and returns the choices it replaced.
 func (s *Store) SavePollResponse(ctx context.Context, r classroom.PollResponse) ([]string, bool, error) {
-	defer docLocks.lock("poll_responses/" + r.ID)()
+	defer s.lockDoc("poll_responses/" + r.ID)()
 	var prev pollResponseDoc
 	err := s.db.Collection("poll_responses").FindOneAndUpdate(ctx, bson.M{"_id": r.ID}, bson.M{
 		"$set": bson.M{"pollId": r.PollID, "sessionId": r.SessionID, "studentId": r.StudentID, "choices": r.Choices, "correct": r.Correct, "at": r.At},
@@ -564,7 +564,7 @@ func (s *Store) SavePollResponse(ctx context.Context, r classroom.PollResponse) 
 
 // AddPollCounts adds to a poll's counters atomically and returns the poll.
 func (s *Store) AddPollCounts(ctx context.Context, pollID string, inc map[string]int, answered int) (classroom.Poll, error) {
-	defer docLocks.lock("polls/" + pollID)()
+	defer s.lockDoc("polls/" + pollID)()
 	m := bson.M{"answered": answered}
 	for k, v := range inc {
 		if v != 0 {
@@ -610,7 +610,7 @@ func (s *Store) CountResponses(ctx context.Context, pollID string, studentIDs []
 
 // SetPollCounts replaces a poll's counters and returns the poll.
 func (s *Store) SetPollCounts(ctx context.Context, pollID string, counts map[string]int, answered int) (classroom.Poll, error) {
-	defer docLocks.lock("polls/" + pollID)()
+	defer s.lockDoc("polls/" + pollID)()
 	var d pollDoc
 	err := s.db.Collection("polls").FindOneAndUpdate(ctx, bson.M{"_id": pollID}, bson.M{"$set": bson.M{"counts": counts, "answered": answered}},
 		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&d)

@@ -33,9 +33,7 @@ func (s *Store) indexEnrollment(ctx context.Context, studentID, enrollmentID str
 	if s.Embedded {
 		// The embedded store applies an update as read, modify, write back: two
 		// enrollments of one student at once could otherwise drop an id.
-		mu := casLock("student_enrollments", studentID)
-		mu.Lock()
-		defer mu.Unlock()
+		defer s.lockDoc("student_enrollments/" + studentID)()
 	}
 	_, err := s.db.Collection("student_enrollments").UpdateOne(ctx, bson.M{"_id": studentID},
 		bson.M{"$addToSet": bson.M{"ids": enrollmentID}, "$setOnInsert": bson.M{"complete": true}}, options.Update().SetUpsert(true))

@@ -165,21 +165,6 @@ func split(s string) []string {
 	return strings.Split(s, ";")
 }
 
-// outcomeLocks serializes this process's updates of one document. The embedded store applies
-// an update as read, modify, write without isolation: measured on FerretDB 1.24/SQLite, 60
-// concurrent $inc of one field left it at 23, and 200 conditional updates on a version
-// field all matched while the version moved by 82. Updates of ledger chunks and survey
-// documents therefore take this lock (keyed by database and document) and also keep
-// the version condition, which a real MongoDB, where several instances may write, honours.
-var outcomeLocks sync.Map
-
-func (s *Store) lockDoc(id string) func() {
-	m, _ := outcomeLocks.LoadOrStore(s.db.Name()+"/"+id, &sync.Mutex{})
-	mu := m.(*sync.Mutex)
-	mu.Lock()
-	return mu.Unlock
-}
-
 // ledgerChange computes a student's new entry from the current one (nil when the student
 // has none); returning nil removes the entry.
 type ledgerChange func(*ledgerEntry) *ledgerEntry

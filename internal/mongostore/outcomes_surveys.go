@@ -90,7 +90,7 @@ func (s *Store) InsertResponse(ctx context.Context, r *outcomes.Response) error 
 	if r.ID == "" {
 		r.ID = newID()
 	}
-	unlock := s.lockDoc("surveys/" + r.SurveyID) // see outcomeLocks
+	unlock := s.lockDoc("surveys/" + r.SurveyID) // see lockDoc
 	res, err := s.db.Collection("surveys").UpdateOne(ctx, bson.M{"_id": r.SurveyID}, bson.M{"$push": bson.M{"responses": encodeResponse(*r)}})
 	unlock()
 	if err != nil {

@@ -3,7 +3,6 @@ package mongostore
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo"
@@ -70,7 +69,7 @@ func (s *Store) AppendEvent(ctx context.Context, e realtime.Event) error {
 	if e.Seq%hintEvery != 1 {
 		return nil
 	}
-	unlock := docLocks.lock("rooms/" + s.db.Name() + "/" + e.Room)
+	unlock := s.lockDoc("rooms/" + e.Room)
 	defer unlock()
 	_, err = s.db.Collection("rooms").UpdateOne(ctx, bson.M{"_id": e.Room}, bson.M{"$max": bson.M{"seq": e.Seq}}, options.Update().SetUpsert(true))
 	if mongo.IsDuplicateKeyError(err) {
@@ -95,42 +94,4 @@ func (s *Store) EventsAfter(ctx context.Context, room string, after int64, limit
 		out = append(out, realtime.Event{Room: d.Room, Seq: d.Seq, Staff: d.Staff, Body: []byte(d.Body)})
 	}
 	return out, nil
-}
-
-// docLocks serializes this process's read-modify-write updates of one document. The
-// embedded store applies an update by reading the document and writing it back, so two
-// concurrent updates of the same document could lose one; inserts with a unique _id are
-// the only cross-instance atomic step, and the classroom relies on those for anything
-// that must never be lost.
-var docLocks = keyedMutex{m: map[string]*keyedEntry{}}
-
-type keyedEntry struct {
-	mu   sync.Mutex
-	refs int
-}
-
-type keyedMutex struct {
-	mu sync.Mutex
-	m  map[string]*keyedEntry
-}
-
-func (k *keyedMutex) lock(key string) func() {
-	k.mu.Lock()
-	e := k.m[key]
-	if e == nil {
-		e = &keyedEntry{}
-		k.m[key] = e
-	}
-	e.refs++
-	k.mu.Unlock()
-	e.mu.Lock()
-	return func() {
-		e.mu.Unlock()
-		k.mu.Lock()
-		e.refs--
-		if e.refs == 0 {
-			delete(k.m, key)
-		}
-		k.mu.Unlock()
-	}
 }
