@@ -2,7 +2,6 @@ package outcomes
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +13,7 @@ import (
 	"github.com/chartroom-him/chartroom/internal/accounts"
 	"github.com/chartroom-him/chartroom/internal/apperr"
 	"github.com/chartroom-him/chartroom/internal/audit"
+	"github.com/chartroom-him/chartroom/internal/csvimport"
 	"github.com/chartroom-him/chartroom/internal/programs"
 )
 
@@ -191,97 +191,54 @@ func (s *Service) studentsByEmail(ctx context.Context, programID string) (map[st
 	return out, nil
 }
 
-func rowField(line int, col string) string { return fmt.Sprintf("row %d.%s", line, col) }
+func rowField(line int, col string) string { return csvimport.Field(line, col) }
 
 func (s *Service) parseImport(ctx context.Context, programID string, kind ImportKind, byEmail map[string]Student, r io.Reader) ([]importRow, error) {
-	cr := csv.NewReader(r)
-	cr.TrimLeadingSpace = true
-	cr.FieldsPerRecord = -1
-	header, err := cr.Read()
-	if err == io.EOF {
-		return nil, apperr.Field("file", "is empty: expected a header row "+strings.Join(importColumns[kind], ","))
-	}
-	if err != nil {
-		return nil, apperr.Field("file", "is not valid CSV: "+err.Error())
-	}
-	col := map[string]int{}
-	for i, h := range header {
-		col[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
-	}
 	var f apperr.Fields
-	for _, want := range importColumns[kind] {
-		if _, ok := col[want]; !ok {
-			f.Add("header", "missing column "+want)
-		}
-	}
-	if err := f.Err(); err != nil {
-		return nil, err
-	}
-	get := func(rec []string, name string) string {
-		if i, ok := col[name]; ok && i < len(rec) {
-			return strings.TrimSpace(rec[i])
-		}
-		return ""
-	}
-	date := func(rec []string, line int, name string, required bool) time.Time {
-		v := get(rec, name)
+	date := func(rec csvimport.Row, name string, required bool) time.Time {
+		v := rec.Get(name)
 		if v == "" && !required {
 			return time.Time{}
 		}
 		t, err := time.Parse(DateLayout, v)
 		if err != nil {
-			f.Add(rowField(line, name), "must be a date YYYY-MM-DD")
+			f.Add(rowField(rec.Line, name), "must be a date YYYY-MM-DD")
 		}
 		return t
 	}
 	now := s.now()
 	var rows []importRow
 	seen := map[string]int{}
-	line := 1
-	for {
-		rec, err := cr.Read()
-		line++
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			f.Add(rowField(line, "file"), "is not valid CSV: "+err.Error())
-			break
-		}
-		if len(rows) >= MaxImportRows {
-			f.Add("file", fmt.Sprintf("has more than %d rows", MaxImportRows))
-			break
-		}
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue
-		}
+	err := csvimport.Read(r, importColumns[kind], MaxImportRows, &f, func(rec csvimport.Row) error {
+		line := rec.Line
 		row := importRow{line: line}
-		email := accounts.NormalizeEmail(get(rec, "email"))
+		var err error
+		email := accounts.NormalizeEmail(rec.Get("email"))
 		st, ok := byEmail[email]
 		if !ok {
 			f.Add(rowField(line, "email"), "is not a student of this program")
 		}
 		row.student = st
-		d := date(rec, line, "date", true)
+		d := date(rec, "date", true)
 		if !d.IsZero() && d.After(day(now)) {
 			f.Add(rowField(line, "date"), "cannot be in the future")
 		}
 		key := ""
 		switch kind {
 		case CertificationImport:
-			res := Result{ProgramID: programID, StudentID: st.StudentID, Exam: strings.ToUpper(get(rec, "exam")), Date: d, Source: Imported, Verified: true}
-			res.Attempt, err = strconv.Atoi(get(rec, "attempt"))
+			res := Result{ProgramID: programID, StudentID: st.StudentID, Exam: strings.ToUpper(rec.Get("exam")), Date: d, Source: Imported, Verified: true}
+			res.Attempt, err = strconv.Atoi(rec.Get("attempt"))
 			if err != nil {
 				f.Add(rowField(line, "attempt"), "must be a whole number")
 			}
-			switch strings.ToLower(get(rec, "result")) {
+			switch strings.ToLower(rec.Get("result")) {
 			case "pass", "passed":
 				res.Passed = true
 			case "fail", "failed":
 			default:
 				f.Add(rowField(line, "result"), "must be pass or fail")
 			}
-			if v := get(rec, "scaled_score"); v != "" {
+			if v := rec.Get("scaled_score"); v != "" {
 				if res.Scaled, err = strconv.Atoi(v); err != nil {
 					f.Add(rowField(line, "scaled_score"), "must be a whole number")
 				}
@@ -292,7 +249,7 @@ func (s *Service) parseImport(ctx context.Context, programID string, kind Import
 			res.ID = ResultID(programID, st.StudentID, res.Exam, res.Attempt)
 			row.result, key = res, res.ID
 		case EmploymentImport:
-			e := Employment{ProgramID: programID, StudentID: st.StudentID, Status: EmploymentStatus(strings.ToLower(get(rec, "status"))), Date: d, Setting: get(rec, "setting")}
+			e := Employment{ProgramID: programID, StudentID: st.StudentID, Status: EmploymentStatus(strings.ToLower(rec.Get("status"))), Date: d, Setting: rec.Get("setting")}
 			if err := e.Validate(); err != nil && ok {
 				addRowFields(&f, line, err, map[string]string{"studentId": "email"})
 			}
@@ -302,7 +259,7 @@ func (s *Service) parseImport(ctx context.Context, programID string, kind Import
 			e.ID = EmploymentID(programID, st.StudentID, d)
 			row.emp, key = e, e.ID
 		case LifecycleImport:
-			c := StatusChange{StudentID: st.StudentID, Status: programs.Status(strings.ToLower(get(rec, "status"))), On: d, Expected: date(rec, line, "expected_completion", false)}
+			c := StatusChange{StudentID: st.StudentID, Status: programs.Status(strings.ToLower(rec.Get("status"))), On: d, Expected: date(rec, "expected_completion", false)}
 			if !slices.Contains(programs.Statuses, c.Status) {
 				f.Add(rowField(line, "status"), "must be active, withdrawn, transferred or graduated")
 			}
@@ -320,9 +277,10 @@ func (s *Service) parseImport(ctx context.Context, programID string, kind Import
 			seen[key] = line
 		}
 		rows = append(rows, row)
-	}
-	if len(rows) == 0 && len(f) == 0 {
-		f.Add("file", "has no data rows")
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if err := f.Err(); err != nil {
 		return nil, err

@@ -3,18 +3,17 @@ package programs
 import (
 	"context"
 	"crypto/rand"
-	"encoding/csv"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"net/mail"
-	"strings"
 	"time"
 
 	"github.com/chartroom-him/chartroom/internal/accounts"
 	"github.com/chartroom-him/chartroom/internal/apperr"
 	"github.com/chartroom-him/chartroom/internal/audit"
+	"github.com/chartroom-him/chartroom/internal/csvimport"
 )
 
 // MaxImportRows bounds one CSV import.
@@ -113,56 +112,12 @@ func (s *Service) ImportStudents(ctx context.Context, p accounts.Principal, prog
 }
 
 func (s *Service) parseImport(ctx context.Context, pr Program, cohorts []Cohort, r io.Reader) ([]importRow, error) {
-	cr := csv.NewReader(r)
-	cr.TrimLeadingSpace = true
-	cr.FieldsPerRecord = -1
-	header, err := cr.Read()
-	if err == io.EOF {
-		return nil, apperr.Field("file", "is empty: expected a header row email,name,cohort,start_date")
-	}
-	if err != nil {
-		return nil, apperr.Field("file", "is not valid CSV: "+err.Error())
-	}
-	col := map[string]int{}
-	for i, h := range header {
-		col[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
-	}
 	var f apperr.Fields
-	for _, want := range []string{"email", "name", "cohort", "start_date"} {
-		if _, ok := col[want]; !ok {
-			f.Add("header", "missing column "+want)
-		}
-	}
-	if err := f.Err(); err != nil {
-		return nil, err
-	}
-	get := func(rec []string, name string) string {
-		if i := col[name]; i < len(rec) {
-			return strings.TrimSpace(rec[i])
-		}
-		return ""
-	}
 	var rows []importRow
 	seen := map[string]int{}
-	line := 1
-	for {
-		rec, err := cr.Read()
-		line++
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			f.Add(rowField(line, "file"), "is not valid CSV: "+err.Error())
-			break
-		}
-		if len(rows) >= MaxImportRows {
-			f.Add("file", fmt.Sprintf("has more than %d rows", MaxImportRows))
-			break
-		}
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue // blank line
-		}
-		row := importRow{line: line, email: accounts.NormalizeEmail(get(rec, "email")), name: get(rec, "name")}
+	err := csvimport.Read(r, []string{"email", "name", "cohort", "start_date"}, MaxImportRows, &f, func(rec csvimport.Row) error {
+		line := rec.Line
+		row := importRow{line: line, email: accounts.NormalizeEmail(rec.Get("email")), name: rec.Get("name")}
 		emailOK := false
 		if a, err := mail.ParseAddress(row.email); err != nil || a.Address != row.email {
 			f.Add(rowField(line, "email"), "is not a valid email address")
@@ -175,24 +130,26 @@ func (s *Service) parseImport(ctx context.Context, pr Program, cohorts []Cohort,
 		if row.name == "" || len(row.name) > 200 {
 			f.Add(rowField(line, "name"), "is required (at most 200 characters)")
 		}
-		c, ok := cohortByName(cohorts, get(rec, "cohort"))
+		c, ok := cohortByName(cohorts, rec.Get("cohort"))
 		if !ok {
-			f.Add(rowField(line, "cohort"), fmt.Sprintf("no cohort named %q in this program", get(rec, "cohort")))
+			f.Add(rowField(line, "cohort"), fmt.Sprintf("no cohort named %q in this program", rec.Get("cohort")))
 		}
 		row.cohort = c
-		row.start, err = time.Parse("2006-01-02", get(rec, "start_date"))
+		var err error
+		row.start, err = time.Parse("2006-01-02", rec.Get("start_date"))
 		if err != nil {
 			f.Add(rowField(line, "start_date"), "must be a date YYYY-MM-DD")
 		}
 		if emailOK {
 			if err := s.checkExisting(ctx, pr, &row, &f); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		rows = append(rows, row)
-	}
-	if len(rows) == 0 && len(f) == 0 {
-		f.Add("file", "has no data rows")
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if err := f.Err(); err != nil {
 		return nil, err

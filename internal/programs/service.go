@@ -2,13 +2,13 @@ package programs
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
 	"github.com/chartroom-him/chartroom/internal/accounts"
 	"github.com/chartroom-him/chartroom/internal/apperr"
 	"github.com/chartroom-him/chartroom/internal/audit"
+	"github.com/chartroom-him/chartroom/internal/csvimport"
 )
 
 // Store is the persistence the programs service needs.
@@ -442,4 +442,4 @@ func cohortByName(cs []Cohort, name string) (Cohort, bool) {
 	return Cohort{}, false
 }
 
-func rowField(row int, field string) string { return fmt.Sprintf("row %d.%s", row, field) }
+func rowField(row int, field string) string { return csvimport.Field(row, field) }
