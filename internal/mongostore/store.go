@@ -136,10 +136,16 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	return s, nil
 }
 
-// collections names every collection the store uses.
-var collections = []string{"accommodations", "attempt_forms", "attempts", "audit", "cohorts", "courses",
-	"enrollments", "exams", "institutions", "item_versions", "items", "meta", "practice_responses",
-	"programs", "progress", "responses", "sessions", "student_enrollments", "users"}
+// collections names every collection the store uses (TestCollectionsListed keeps it complete).
+var collections = []string{
+	"accommodations", "attempt_forms", "attempts", "attendance", "audit", "billing_accounts",
+	"chat", "checkouts", "class_sessions", "cohorts", "courses", "enrollments", "exams", "fees",
+	"hands", "institutions", "item_versions", "items", "meta", "mutes", "outcome_employment", "outcome_ledger",
+	"outcome_results", "outcome_settings", "pep_goals", "poll_responses", "polls",
+	"practice_responses", "presence", "programs", "progress", "responses", "room_events",
+	"rooms", "sections", "sessions", "stripe_events", "student_enrollments", "survey_comments",
+	"surveys", "users",
+}
 
 func isNamespaceExists(err error) bool {
 	var ce mongo.CommandError

@@ -3,12 +3,17 @@ package mongostore_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/chartroom-him/chartroom/internal/accounts"
 	"github.com/chartroom-him/chartroom/internal/apperr"
 	"github.com/chartroom-him/chartroom/internal/audit"
+	"github.com/chartroom-him/chartroom/internal/mongostore"
 	"github.com/chartroom-him/chartroom/internal/mongostore/mongotest"
 	"github.com/chartroom-him/chartroom/internal/programs"
 )
@@ -178,5 +183,34 @@ func TestMigrateIsIdempotent(t *testing.T) {
 	s := mongotest.Open(t)
 	if err := s.Migrate(context.Background()); err != nil {
 		t.Fatalf("second Migrate: %v", err)
+	}
+}
+
+// The embedded store creates every listed collection at start, so that its _id index
+// exists before the first query; a collection missing from the list would scan until
+// the next periodic indexing.
+func TestCollectionsListed(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]bool{}
+	for _, n := range mongostore.Collections() {
+		listed[n] = true
+	}
+	re := regexp.MustCompile(`Collection\("([a-z_]+)"\)`)
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range re.FindAllStringSubmatch(string(b), -1) {
+			if !listed[m[1]] {
+				t.Errorf("%s uses collection %q, which the collections list in store.go does not name", f, m[1])
+			}
+		}
 	}
 }
