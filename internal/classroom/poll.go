@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -59,11 +60,11 @@ func (p Poll) Validate() error {
 	seen := map[string]bool{}
 	for i, o := range p.Options {
 		if o.ID == "" || len(o.ID) > 8 || seen[o.ID] || strings.ContainsAny(o.ID, ".$") {
-			f.Add("options["+itoa(i)+"].id", "is required, unique, at most 8 characters, without . or $")
+			f.Add("options["+strconv.Itoa(i)+"].id", "is required, unique, at most 8 characters, without . or $")
 		}
 		seen[o.ID] = true
 		if strings.TrimSpace(o.Text) == "" || len(o.Text) > 500 {
-			f.Add("options["+itoa(i)+"].text", "is required (at most 500 characters)")
+			f.Add("options["+strconv.Itoa(i)+"].text", "is required (at most 500 characters)")
 		}
 	}
 	if p.Choose < 1 || p.Choose > len(p.Options) {
@@ -251,7 +252,7 @@ func (s *Service) Answer(ctx context.Context, p accounts.Principal, pollID strin
 	}
 	choices = dedup(choices)
 	if len(choices) != pl.Choose {
-		return PollResponse{}, apperr.Field("choices", "choose exactly "+itoa(pl.Choose))
+		return PollResponse{}, apperr.Field("choices", "choose exactly "+strconv.Itoa(pl.Choose))
 	}
 	var correct []string
 	for _, o := range pl.Options {
@@ -326,7 +327,7 @@ func (s *Service) movePoll(ctx context.Context, p accounts.Principal, pollID str
 	if pl, err = s.store.SetPollCounts(ctx, pollID, counts, answered); err != nil {
 		return Poll{}, err
 	}
-	s.record(ctx, p, action, "session:"+pl.SessionID, map[string]string{"pollId": pollID, "answered": itoa(pl.Answered)})
+	s.record(ctx, p, action, "session:"+pl.SessionID, map[string]string{"pollId": pollID, "answered": strconv.Itoa(pl.Answered)})
 	if to == PollRevealed {
 		s.emit(ctx, pl.SessionID, false, event, pollView(pl, true, s.now()))
 	} else {

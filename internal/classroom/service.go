@@ -327,7 +327,7 @@ func (s *Service) AddStudents(ctx context.Context, p accounts.Principal, section
 	for i, e := range emails {
 		u, err := s.users.UserByEmail(ctx, e)
 		if apperr.Is(err, apperr.NotFound) {
-			return Section{}, apperr.Field("emails["+itoa(i)+"]", "no user has this email")
+			return Section{}, apperr.Field("emails["+strconv.Itoa(i)+"]", "no user has this email")
 		}
 		if err != nil {
 			return Section{}, err
@@ -344,7 +344,7 @@ func (s *Service) AddStudents(ctx context.Context, p accounts.Principal, section
 	if err := s.store.SetSectionStudents(ctx, sec.ID, sec.StudentIDs); err != nil {
 		return Section{}, err
 	}
-	s.record(ctx, p, "section.students_add", "section:"+sec.ID, map[string]string{"added": itoa(len(ids))})
+	s.record(ctx, p, "section.students_add", "section:"+sec.ID, map[string]string{"added": strconv.Itoa(len(ids))})
 	return sec, nil
 }
 
@@ -470,7 +470,7 @@ func (s *Service) EndSession(ctx context.Context, p accounts.Principal, id strin
 	if err != nil {
 		return Session{}, 0, err
 	}
-	s.record(ctx, p, "session.end", "session:"+id, map[string]string{"absent": itoa(n)})
+	s.record(ctx, p, "session.end", "session:"+id, map[string]string{"absent": strconv.Itoa(n)})
 	s.emit(ctx, id, false, "session.ended", map[string]any{"endedAt": ss.EndedAt})
 	return ss, n, nil
 }
@@ -498,8 +498,6 @@ func dedup(ids []string) []string {
 	}
 	return out
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }
 
 // nameCache remembers user names for rosters: the embedded store answers a lookup of many
 // users by scanning all of them, and names rarely change (a rename shows within NameTTL).

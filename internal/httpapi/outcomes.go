@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"encoding/csv"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -220,7 +221,7 @@ func (s *Server) getOutcomes(c *fiber.Ctx) error {
 
 func (s *Server) getOutcomesCSV(c *fiber.Ctx) error {
 	table := c.Query("table", "figures")
-	if !containsString(outcomes.Tables, table) {
+	if !slices.Contains(outcomes.Tables, table) {
 		return apperr.Field("table", "must be one of "+strings.Join(outcomes.Tables, ", "))
 	}
 	rep, err := s.report(c, table == "readiness")
@@ -248,15 +249,6 @@ func (s *Server) getOutcomesPDF(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, "application/pdf")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+rep.Program.Slug+"-outcomes-"+rep.Period.Label()+`.pdf"`)
 	return c.Send(buf.Bytes())
-}
-
-func containsString(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 type settingsView struct {
