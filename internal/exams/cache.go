@@ -2,7 +2,6 @@ package exams
 
 import (
 	"context"
-	"strings"
 	"sync"
 	"time"
 
@@ -33,7 +32,6 @@ func (c *formCache) get(ctx context.Context, id string, load func(context.Contex
 	if err != nil {
 		return nil, err
 	}
-	id = strings.Clone(id) // a map key must not be a view into a caller's reused buffer
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.forms[id]; !ok {

@@ -1,7 +1,6 @@
 package mongostore
 
 import (
-	"strings"
 	"sync"
 
 	"github.com/chartroom-him/chartroom/internal/exams"
@@ -44,7 +43,7 @@ func (c *attemptCache) put(id string, a exams.Attempt, gen uint64) {
 			break
 		}
 	}
-	c.entries[strings.Clone(id)] = a // never keep a caller's string: it may be a view into a reused buffer
+	c.entries[id] = a
 }
 
 func (c *attemptCache) invalidate(id string) {
