@@ -74,6 +74,12 @@ type Options struct {
 	AccountLimit int
 	IPLimit      int
 	FailWindow   time.Duration
+	// CacheTTL is how long a resolved session is trusted without reading the store
+	// (default DefaultCacheTTL). Revocations made through this Service (logout, password
+	// change, user deletion) drop cached entries at once whatever the TTL; the TTL bounds
+	// only how late this instance sees a revocation made by another instance. When nothing
+	// else writes to the store (the embedded store) it can be long.
+	CacheTTL time.Duration
 }
 
 // Service implements sign-in, sessions and user management.
@@ -87,9 +93,9 @@ type Service struct {
 	dummyOnce sync.Once
 	dummyHash string
 
-	// cache remembers resolved sessions for a few seconds, so a burst of requests does not
-	// read the session and the user every time. Logout and password changes drop entries
-	// here at once; another instance sees a revocation within CacheTTL.
+	// cache remembers resolved sessions for Options.CacheTTL, so requests do not read the
+	// session and the user every time. Logout, password changes and user deletion drop
+	// entries here at once; another instance sees a revocation within the TTL.
 	cacheMu sync.Mutex
 	cache   map[string]cachedPrincipal
 }
@@ -99,8 +105,10 @@ type cachedPrincipal struct {
 	until time.Time
 }
 
-// CacheTTL is how long a resolved session is trusted without reading the store.
-const CacheTTL = 5 * time.Second
+// DefaultCacheTTL is how long a resolved session is trusted without reading the store when
+// Options.CacheTTL is not set: short, because on a shared store another instance may have
+// revoked it.
+const DefaultCacheTTL = 5 * time.Second
 
 func (s *Service) cached(hash string, now time.Time) (Principal, bool) {
 	s.cacheMu.Lock()
@@ -118,7 +126,7 @@ func (s *Service) remember(hash string, p Principal, now time.Time) {
 	if s.cache == nil || len(s.cache) > 100_000 {
 		s.cache = map[string]cachedPrincipal{}
 	}
-	s.cache[hash] = cachedPrincipal{p: p, until: now.Add(CacheTTL)}
+	s.cache[hash] = cachedPrincipal{p: p, until: now.Add(s.opt.CacheTTL)}
 }
 
 func (s *Service) forget(match func(hash string, p Principal) bool) {
@@ -154,6 +162,12 @@ func NewService(store Store, log *audit.Log, opt Options) *Service {
 	if opt.FailWindow == 0 {
 		opt.FailWindow = 15 * time.Minute
 	}
+	if opt.CacheTTL == 0 {
+		opt.CacheTTL = DefaultCacheTTL
+	}
+	// A cache hit does not slide the idle expiry; only a read of the store does. Keep the
+	// TTL well inside the idle window so an active session is always slid in time.
+	opt.CacheTTL = min(opt.CacheTTL, opt.SessionIdle/4)
 	return &Service{
 		store: store, audit: log, opt: opt,
 		accounts: NewThrottle(opt.AccountLimit, opt.FailWindow),

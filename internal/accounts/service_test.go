@@ -198,3 +198,75 @@ func TestPasswordHashRoundTrip(t *testing.T) {
 		t.Error("two hashes of one password are equal: salt missing")
 	}
 }
+
+// A long cache TTL (the embedded store's setting) must not delay a revocation made through
+// the service, nor keep an idle or expired session alive.
+func TestLongSessionCacheStillRevokes(t *testing.T) {
+	ctx := context.Background()
+	st := mongotest.Open(t)
+	clk := &clock{now: time.Date(2026, 9, 1, 9, 0, 0, 0, time.UTC)}
+	svc := accounts.NewService(st, audit.NewLog(st, clk.Now), accounts.Options{
+		Now: clk.Now, HashParams: accounts.HashParams{Memory: 64, Time: 1, Threads: 1},
+		SessionIdle: time.Hour, SessionAbsolute: 8 * time.Hour, CacheTTL: 24 * time.Hour,
+	})
+	u, _, err := svc.CreateUser(ctx, accounts.SystemPrincipal, accounts.NewUser{Email: "pat@example.edu", Name: "Pat", Roles: []accounts.Role{accounts.Student}, Password: "twelve-chars-ok"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth := func(secret string) error { _, err := svc.Authenticate(ctx, secret); return err }
+	a, b, c := login(t, svc), login(t, svc), login(t, svc)
+	for _, s := range []string{a, b, c} {
+		if err := auth(s); err != nil { // now cached
+			t.Fatal(err)
+		}
+	}
+
+	// Active use over three hours: every request within the idle hour keeps it alive,
+	// although the TTL asked for is a day (it is clamped to a quarter of the idle window).
+	for range 12 {
+		clk.Advance(15 * time.Minute)
+		for _, s := range []string{a, b, c} {
+			if err := auth(s); err != nil {
+				t.Fatalf("active session rejected after %v: %v", clk.Now().Sub(time.Date(2026, 9, 1, 9, 0, 0, 0, time.UTC)), err)
+			}
+		}
+	}
+
+	pa, _ := svc.Authenticate(ctx, a)
+	if err := svc.Logout(ctx, pa); err != nil {
+		t.Fatal(err)
+	}
+	if err := auth(a); !apperr.Is(err, apperr.Unauthenticated) {
+		t.Fatalf("logged-out session: err = %v, want unauthenticated", err)
+	}
+	pb, _ := svc.Authenticate(ctx, b)
+	if err := svc.ChangePassword(ctx, pb, "twelve-chars-ok", "another-twelve-chars"); err != nil {
+		t.Fatal(err)
+	}
+	if err := auth(c); !apperr.Is(err, apperr.Unauthenticated) {
+		t.Fatalf("other session after a password change: err = %v, want unauthenticated", err)
+	}
+	if err := auth(b); err != nil {
+		t.Fatalf("the session that changed the password: %v", err)
+	}
+	if err := svc.DeleteUser(ctx, accounts.SystemPrincipal, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := auth(b); !apperr.Is(err, apperr.Unauthenticated) {
+		t.Fatalf("deleted user's session: err = %v, want unauthenticated", err)
+	}
+
+	// Idle expiry with the cache warm.
+	_, _, err = svc.CreateUser(ctx, accounts.SystemPrincipal, accounts.NewUser{Email: "pat@example.edu", Name: "Pat", Roles: []accounts.Role{accounts.Student}, Password: "twelve-chars-ok"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := login(t, svc)
+	if err := auth(d); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(61 * time.Minute)
+	if err := auth(d); !apperr.Is(err, apperr.Unauthenticated) {
+		t.Fatalf("idle session: err = %v, want unauthenticated", err)
+	}
+}
